@@ -1,0 +1,49 @@
+# The two commands: `make demo` and `make test`. Each creates .venv with the machine's python3.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install install-test browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files make re-runs cheap while still reinstalling after pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Browser tests use Debian's chromium (a downloaded browser cannot be installed here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium package for the browser tests"; fi; \
+	fi
+
+# The demo: warehouse and plans, retrospectives into the lessons knowledge base, then every report.
+demo: install
+	$(BIN)/csnb demo
+	@for f in parameters/retros/*/*.yaml; do \
+	  $(BIN)/csnb retro "$$(basename "$$(dirname "$$f")")" "$$(basename "$$f" .yaml)" || exit $$?; \
+	done
+	$(BIN)/csnb lessons export
+	$(BIN)/csnb run --all --audience operator
+	$(BIN)/csnb run --all --audience executive
+	@for f in parameters/*.yaml; do \
+	  $(BIN)/csnb send "$$(basename "$$f" .yaml)" --dry-run || exit $$?; \
+	done
+	@echo "reports:"; find reports -name '*.html' | sort
+
+test: install-test browser
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) reports .csnb .pytest_cache .hypothesis

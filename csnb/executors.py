@@ -1,0 +1,212 @@
+"""Batch executors behind one registry: ``local`` (a pool of worker processes) and ``dask`` (a cluster).
+
+An executor takes report jobs and calls ``done(result)`` once per job, in completion order, from
+the calling thread or a helper thread (never concurrently). Both built-ins run every job in a worker
+process of its own session, so a hanging, failing or crashing client is one failed ``Result`` and
+the batch goes on; a new kind is one class with ``run(jobs, done)`` and one ``register`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .runner import Job, Result
+
+Done = Callable[[Result], None]
+
+_BUILTIN = {
+    "local": "csnb.executors:LocalExecutor",
+    "dask": "csnb.executors:DaskExecutor",
+}
+
+
+class ExecutorRegistry:
+    """Maps an executor name (``--executor``) to its class."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, Any] = {}
+        self._lazy: dict[str, str] = dict(_BUILTIN)
+        self._entry_points_loaded = False
+
+    def register(self, name: str, cls: Any) -> None:
+        """Register ``cls`` (or a ``"module:Class"`` string) as the executor ``name``."""
+        if isinstance(cls, str):
+            self._lazy[name] = cls
+        else:
+            self._classes[name] = cls
+
+    def _load_entry_points(self) -> None:
+        if not self._entry_points_loaded:
+            self._entry_points_loaded = True
+            for ep in entry_points(group="csnb.executors"):
+                self._lazy.setdefault(ep.name, ep.value)
+
+    def names(self) -> list[str]:
+        """Every registered executor, sorted."""
+        self._load_entry_points()
+        return sorted(set(self._classes) | set(self._lazy))
+
+    def get(self, name: str) -> Any:
+        """The executor class ``name``; ``ConfigError`` when unknown."""
+        if name not in self._classes:
+            self._load_entry_points()
+            if name not in self._lazy:
+                raise ConfigError(f"--executor: unknown executor {name!r} (known: {', '.join(self.names())})")
+            module, _, attr = self._lazy[name].partition(":")
+            self._classes[name] = getattr(import_module(module), attr)
+        return self._classes[name]
+
+
+registry = ExecutorRegistry()
+
+
+def _is_warm(engine: str) -> bool:
+    from .runner import WARM_ENGINES
+
+    return engine in WARM_ENGINES
+
+
+def default_jobs() -> int:
+    """The default number of parallel jobs: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalExecutor:
+    """Runs jobs on ``jobs`` worker processes of this machine; each worker is reused until a job kills it."""
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        timeout: float | None = None,
+        log: Path | None = None,
+        engine: str = "kernel",
+        **_: Any,
+    ):
+        self.jobs = jobs or default_jobs()
+        self.timeout = timeout
+        self.log = log
+        self.warm = _is_warm(engine)
+
+    def run(self, jobs: Sequence[Job], done: Done) -> list[Result]:
+        """Run every job; call ``done`` once per finished job; return the results in completion order."""
+        pending: queue.Queue[Job] = queue.Queue()
+        for job in jobs:
+            pending.put(job)
+        results: list[Result] = []
+        lock = threading.Lock()
+
+        def finish(result: Result) -> None:
+            with lock:  # one `done` at a time: progress bars and summaries are not thread-safe
+                results.append(result)
+                done(result)
+
+        # Each slot thread starts its own workers: Linux's parent-death signal follows the thread that
+        # forked, and a slot thread outlives every worker it starts.
+        slots = [
+            threading.Thread(target=self._slot, args=(pending, finish), daemon=True)
+            for _ in range(min(self.jobs, len(jobs)))
+        ]
+        for slot in slots:
+            slot.start()
+        for slot in slots:
+            slot.join()
+        return results
+
+    def _slot(self, pending: queue.Queue[Job], finish: Done) -> None:
+        from .worker import Worker
+
+        worker: Worker | None = None
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                if worker is None or not worker.alive():
+                    worker = Worker(self.log, warm=self.warm)
+                finish(worker.run(job, self.timeout))
+        finally:
+            if worker is not None:
+                worker.stop()
+
+
+class DaskExecutor:
+    """Sends jobs to a Dask distributed scheduler; each task runs its job in a fresh worker process."""
+
+    def __init__(
+        self,
+        address: str | None = None,
+        timeout: float | None = None,
+        log: Path | None = None,
+        connect_timeout: float = 20,
+        engine: str = "kernel",
+        **_: Any,
+    ):
+        if not address:
+            raise ConfigError("--executor dask needs --address tcp://HOST:PORT of a Dask scheduler")
+        self.address, self.timeout, self.connect_timeout = address, timeout, connect_timeout
+        self.log = None  # a worker machine may not share this folder; kernels log to the Dask worker
+        self.warm = _is_warm(engine)
+
+    def _client(self) -> Any:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError(
+                "--executor dask needs Dask: pip install 'csnb[dask]' (or pip install 'dask[distributed]')"
+            ) from None
+        try:
+            return Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--address: no Dask scheduler answers at {self.address} ({exc})") from None
+
+    def run(self, jobs: Sequence[Job], done: Done) -> list[Result]:
+        """Run every job on the cluster; a task that fails or loses its worker is one failed result."""
+        from distributed import as_completed
+
+        from .worker import run_isolated, run_warm
+
+        client = self._client()
+        results: list[Result] = []
+        try:
+            futures = {
+                client.submit(
+                    run_warm if self.warm else run_isolated,  # warm: one fork server per Dask thread
+                    job,
+                    self.timeout,
+                    self.log,
+                    pure=False,
+                    key=f"csnb-{job.client}-{job.audience}-{time.time_ns()}",
+                ): job
+                for job in jobs
+            }
+            for future in as_completed(futures, loop=client.loop):  # the client is not the default one
+                result = self._result(future, futures[future])
+                results.append(result)
+                done(result)
+        finally:
+            client.close()
+        return results
+
+    @staticmethod
+    def _result(future: Any, job: Job) -> Result:
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker (KilledWorker) or an unexpected error
+            from .worker import worker_failure
+
+            first = str(exc).splitlines()[0][:300] if str(exc) else ""
+            reason = f"the Dask task failed: {type(exc).__name__}: {first}"
+            return worker_failure(job, reason, 0, 0.0)

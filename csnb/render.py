@@ -1,0 +1,413 @@
+"""Executed notebook -> one self-contained HTML report that opens offline in any browser.
+
+``ReportExporter`` (``jupyter nbconvert --to csnb-report``) hides code, prompts, parameters cells,
+stderr, warnings and tracebacks, loads nothing from the network, and draws Vega-Lite charts with one
+inlined copy of the vl-convert JavaScript bundle, or (``static=True``) as inline SVG with no
+JavaScript at all, for mail clients.
+
+vl-convert runs a V8 engine that can hang in a process forked from a parent that has already used it.
+A report is often rendered by a long-lived batch parent that later forks workers, so this module never
+imports ``vl_convert`` itself: the bundle is built once by a throwaway subprocess into an on-disk cache
+(keyed by vl-convert and Vega-Lite versions), and static SVGs are converted in a throwaway subprocess.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import mimetypes
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
+from traitlets import Bool, List, Unicode, default, validate
+from traitlets.config import Config
+
+from csnb.errors import CsnbError
+
+TEMPLATES = Path(__file__).parent / "templates"
+VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+# Altair's mimetype renderer says "...v6.json"; the Jupyter spelling is "...v6+json": accept both.
+CHART_MIME = "application/vnd.csnb.vegalite+json"
+PRIORITY = (
+    CHART_MIME,
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+)
+HIDDEN_TAGS = {"parameters", "injected-parameters", "analyst"}  # analyst: notes for whoever edits the notebook
+# Outputs that run code or pull remote assets in the reader's browser never reach a client.
+DROPPED_MIMES = {"application/javascript", "application/vnd.jupyter.widget-view+json", "text/vnd.mermaid",
+                 "application/vnd.csnb.summary+json"}
+COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
+CONVERT_TIMEOUT = 300
+
+
+class RenderError(CsnbError):
+    """The report could not be rendered (chart conversion, branding or output file)."""
+
+
+def _vegalite_version() -> str:
+    """Vega-Lite "vMAJOR.MINOR" that Altair writes, so the bundle matches the specs."""
+    import altair as alt
+
+    return ".".join(alt.SCHEMA_VERSION.split(".")[:2])
+
+
+def _cache_dir() -> Path:
+    """Folder for the JavaScript bundle cache (CSNB_CACHE_DIR, else the user's cache folder)."""
+    if os.environ.get("CSNB_CACHE_DIR"):
+        return Path(os.environ["CSNB_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "csnb"
+
+
+def _run_converter(code: str, *args: str, stdin: str | None = None) -> str:
+    """Run a short vl-convert script in a fresh interpreter (see the module docstring for why)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=CONVERT_TIMEOUT,
+            check=False,
+            encoding="utf-8",
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"vl-convert did not finish within {CONVERT_TIMEOUT} s") from exc
+    if done.returncode != 0:
+        raise RenderError(f"vl-convert failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+    return done.stdout
+
+
+_BUNDLE_CODE = """
+import os, sys, vl_convert
+path, vl_version = sys.argv[1], sys.argv[2]
+tmp = path + ".%d.tmp" % os.getpid()
+with open(tmp, "w", encoding="utf-8") as f:
+    f.write(vl_convert.javascript_bundle(vl_version=vl_version))
+os.replace(tmp, path)
+"""
+
+_SVG_CODE = """
+import json, sys, vl_convert
+specs = json.load(sys.stdin)
+json.dump([vl_convert.vegalite_to_svg(s, vl_version=sys.argv[1]) for s in specs], sys.stdout)
+"""
+
+
+def vega_bundle() -> str:
+    """The Vega + Vega-Lite + vega-embed JavaScript bundle, built once per vl-convert version."""
+    vl_version = _vegalite_version()
+    path = _cache_dir() / f"vl-convert-{package_version('vl-convert-python')}-vl{vl_version}.js"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _run_converter(_BUNDLE_CODE, str(path), vl_version)
+    bundle = path.read_text(encoding="utf-8")
+    # Inlined in a <script> element, so "</script" must not end it early; "<\/" means the same in JS.
+    return bundle.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def specs_to_svg(specs: list[dict]) -> list[str]:
+    """Inline SVG for each Vega-Lite spec, converted in a throwaway subprocess."""
+    if not specs:
+        return []
+    svgs = json.loads(_run_converter(_SVG_CODE, _vegalite_version(), stdin=json.dumps(specs)))
+    # Inline SVG in HTML needs no namespace declarations; dropping them keeps the file free of URLs.
+    return [re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2) for svg in svgs]
+
+
+SAFE_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    }
+)
+SAFE_ATTRIBUTES = {"class", "id", "title", "colspan", "rowspan", "align", "alt", "width", "height", "style"}
+IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)[^>]*>", re.I)
+UNSAFE_ELEMENTS = re.compile(r"<(script|style|template|iframe|object|noscript)\b.*?</\1\s*>", re.S | re.I)
+
+
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    """Whether an attribute may stay: links to the web or anchors, images only inline (no requests)."""
+    if name == "href":
+        return tag == "a" and value.startswith(("http://", "https://", "mailto:", "#"))
+    if name == "src":
+        return tag == "img" and value.startswith("data:image/")
+    return name in SAFE_ATTRIBUTES
+
+
+def clean_html(html: str) -> str:
+    """HTML from outputs and markdown with every script, style, remote load and handler removed."""
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    # bleach keeps the text of elements it strips; these elements' text is code, so drop it whole.
+    html = UNSAFE_ELEMENTS.sub("", str(html))
+    html = bleach.clean(
+        html,
+        tags=SAFE_TAGS,
+        attributes=_safe_attribute,
+        protocols={"http", "https", "mailto", "data"},
+        strip=True,
+        css_sanitizer=CSSSanitizer(),
+    )
+    return IMG_WITHOUT_SRC.sub("", html)  # an image whose remote source was removed is just a broken icon
+
+
+STYLE_ELEMENT = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def strip_css_comments(html: str) -> str:
+    """Drop comments from <style> elements: lab's CSS credits web pages there, and they only add bytes."""
+    return STYLE_ELEMENT.sub(lambda m: m.group(1) + CSS_COMMENT.sub("", m.group(2)) + m.group(3), html)
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class ReportCleaner(Preprocessor):
+    """Removes what a client must never read: parameters cells, stderr, warnings and tracebacks."""
+
+    hidden_tags = List(Unicode(), default_value=sorted(HIDDEN_TAGS)).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Drop hidden cells and unsafe outputs."""
+        hidden = set(self.hidden_tags)
+        nb.cells = [c for c in nb.cells if not hidden & set(c.get("metadata", {}).get("tags", []))]
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in map(self._clean, cell.outputs) if o is not None]
+        return nb, resources
+
+    @staticmethod
+    def _clean(output: NotebookNode) -> NotebookNode | None:
+        """The output without unsafe parts, or None when nothing is left."""
+        if output.output_type == "error":
+            return None
+        if output.output_type == "stream":
+            # Python warnings go to stderr, so this also removes warnings.
+            return output if output.get("name") == "stdout" else None
+        if "data" in output:
+            for mime in DROPPED_MIMES & set(output.data):
+                del output.data[mime]
+            if not output.data:
+                return None
+        return output
+
+
+class ChartPreprocessor(Preprocessor):
+    """Gives each Vega-Lite output a unique container id, or converts it to inline SVG."""
+
+    static = Bool(False).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Rewrite every Vega-Lite output into the report's chart output."""
+        found: list[tuple[NotebookNode, dict]] = []
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                mime = next((m for m in output.get("data", {}) if VEGALITE_MIME.match(m)), None)
+                if mime:
+                    spec = dict(output.data[mime])
+                    spec.pop("$schema", None)  # a URL, and vega-embed needs no hint for Vega-Lite
+                    found.append((output, spec))
+        svgs = specs_to_svg([spec for _, spec in found]) if self.static else [None] * len(found)
+        for number, ((output, spec), svg) in enumerate(zip(found, svgs, strict=True), start=1):
+            label = str(output.data.get("text/plain", "chart"))
+            output.data = {CHART_MIME: {"spec": script_json(spec), "svg": svg, "label": label}}
+            output.metadata = {"csnb_chart_id": f"csnb-chart-{number}"}
+        resources.setdefault("csnb", {})["charts"] = len(found)
+        return nb, resources
+
+
+def _logo_data_uri(logo: str | os.PathLike | None) -> str:
+    """The logo file as a data URI (empty when there is no logo)."""
+    if not logo:
+        return ""
+    path = Path(logo)
+    mime = mimetypes.guess_type(path.name)[0]
+    if mime not in {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"}:
+        raise RenderError(f"logo {path.name}: use a PNG, JPEG, GIF, SVG or WebP file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"logo {path}: cannot read it ({exc.strerror})") from exc
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+class ReportExporter(HTMLExporter):
+    """HTML export for clients: no code, no network, charts drawn offline, print-friendly."""
+
+    export_from_notebook = "Client report (csnb)"
+    exclude_input = Bool(True).tag(config=True)
+    exclude_input_prompt = Bool(True).tag(config=True)
+    exclude_output_prompt = Bool(True).tag(config=True)
+    # Outputs come from notebooks fed with client data; never trust HTML in them.
+    sanitize_html = Bool(True).tag(config=True)
+    static = Bool(False, help="Charts as inline SVG and no JavaScript (for mail clients).").tag(config=True)
+    report_title = Unicode("", help="Report title; defaults to the notebook's title or name.").tag(
+        config=True
+    )
+    provider = Unicode("", help="Name of the provider sending the report.").tag(config=True)
+    accent_color = Unicode("#0072B2", help="Accent colour (#hex or a CSS colour name).").tag(config=True)
+    logo = Unicode("", help="Logo file (PNG, JPEG, GIF, SVG, WebP), inlined as a data URI.").tag(config=True)
+    mathjax_url = Unicode("").tag(config=True)
+    require_js_url = Unicode("").tag(config=True)
+    extra_template_basedirs = List(Unicode()).tag(config=True, affects_environment=True)
+
+    @property
+    def default_config(self) -> Config:
+        """Lab's defaults, with the report's chart output first and no script or mermaid outputs."""
+        config = super().default_config.copy()
+        config.merge(Config({"NbConvertBase": {"display_data_priority": list(PRIORITY)}}))
+        return config
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "csnb_report"
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self) -> list[str]:
+        return [str(TEMPLATES)]
+
+    @validate("accent_color")
+    def _valid_colour(self, proposal: Any) -> str:
+        # The colour is written into CSS, so only a colour may pass.
+        if not COLOUR.match(proposal.value):
+            raise RenderError(f"accent colour {proposal.value!r}: use #rgb, #rrggbb or a CSS colour name")
+        return proposal.value
+
+    def default_filters(self) -> Any:
+        """Lab's filters, with a sanitizer that keeps tables and headings but no scripts or requests."""
+        yield from super().default_filters()
+        yield ("clean_html", clean_html)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.register_preprocessor(ReportCleaner(parent=self), enabled=True)
+        self.register_preprocessor(ChartPreprocessor(parent=self, static=self.static), enabled=True)
+
+    def from_notebook_node(
+        self, nb: NotebookNode, resources: dict | None = None, **kw: Any
+    ) -> tuple[str, dict]:
+        """Convert an executed notebook into the report's HTML."""
+        nb = copy.deepcopy(nb)
+        resources = dict(resources or {})
+        name = resources.get("metadata", {}).get("name", "")
+        title = self.report_title or nb.metadata.get("title") or name or "Report"
+        nb.metadata["title"] = title  # lab's template takes <title> from here
+        resources["csnb"] = {
+            "title": title,
+            "provider": self.provider,
+            "accent": self.accent_color,
+            "logo": _logo_data_uri(self.logo),
+            "static": self.static,
+        }
+        resources["csnb_bundle"] = vega_bundle if not self.static else None
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        return strip_css_comments(html), resources
+
+
+def render_notebook(
+    nb: NotebookNode, *, title: str, static: bool = False, branding: dict | None = None
+) -> str:
+    """HTML of the client report for an executed notebook (branding: provider, accent, logo)."""
+    branding = dict(branding or {})
+    unknown = set(branding) - {"provider", "accent", "logo"}
+    if unknown:
+        raise RenderError(f"unknown branding keys {sorted(unknown)}: use provider, accent, logo")
+    exporter = ReportExporter(
+        report_title=title,
+        static=static,
+        provider=branding.get("provider") or "",
+        accent_color=branding.get("accent") or "#0072B2",
+        logo=str(branding.get("logo") or ""),
+    )
+    html, _ = exporter.from_notebook_node(nb)
+    return html
+
+
+def write_html(nb_path: str | os.PathLike, html_path: str | os.PathLike, **kw: Any) -> Path:
+    """Render an executed notebook file into an HTML file, atomically (all or nothing)."""
+    nb_path, html_path = Path(nb_path), Path(html_path)
+    nb = nbformat.read(nb_path, as_version=4)
+    kw.setdefault("title", nb.metadata.get("title") or nb_path.stem)
+    html = render_notebook(nb, **kw)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    # Same folder, so os.replace is an atomic rename: readers see the old file or the whole new one.
+    fd, tmp = tempfile.mkstemp(prefix=f".{html_path.name}.", suffix=".tmp", dir=html_path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(html)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary readable file
+        os.replace(tmp, html_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return html_path

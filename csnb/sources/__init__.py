@@ -1,0 +1,8 @@
+"""Metric data sources behind one registry keyed by the plan's ``kind`` (sql, csv, parquet, ...)."""
+
+from __future__ import annotations
+
+from .pull import Observations, pull
+from .registry import SourceRegistry, registry
+
+__all__ = ["Observations", "SourceRegistry", "pull", "registry"]

@@ -1,0 +1,349 @@
+"""The store: run history and indicator snapshots (SQLite file by default, any SQLAlchemy URL).
+
+Schema changes are ordered migrations recorded in ``csnb_meta``; writers from a process pool each
+open their own connection and every write is one short transaction keyed on a natural key, so
+concurrent runs never lose or duplicate a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+meta = Table("csnb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", String(200)))
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_key", String(200), nullable=False, unique=True),  # client|ritual|audience|as_of|attempt
+    Column("batch", String(64)),
+    Column("client", String(64), nullable=False, index=True),
+    Column("ritual", String(64), nullable=False, default=""),
+    Column("audience", String(16), nullable=False),
+    Column("as_of", String(10), nullable=False),
+    Column("started", DateTime(timezone=True)),
+    Column("finished", DateTime(timezone=True)),
+    Column("duration", Float),
+    Column("status", String(16), index=True),
+    Column("error", Text),
+    Column("outputs", JSON),
+    Column("code_fingerprint", String(64)),
+    Column("data_fingerprint", String(64)),
+    Column("user", String(64)),
+    Column("host", String(128)),
+    Column("pid", Integer),  # added by migration 2: lets a later batch tell a crashed run from a live one
+)
+run_lookup = Index("ix_runs_report", runs.c.client, runs.c.audience, runs.c.as_of)  # migration 2
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("audience", String(16), nullable=False),
+    Column("as_of", String(10), nullable=False),
+    Column("recorded", DateTime(timezone=True)),
+    Column("health", Float),
+    Column("band", String(16)),
+    Column("summary", JSON, nullable=False),
+    UniqueConstraint("client", "audience", "as_of", name="uq_snapshot"),
+)
+
+
+def _v1(engine: Engine) -> None:
+    metadata.create_all(engine, tables=[runs, snapshots])
+
+
+def _v2(engine: Engine) -> None:
+    from sqlalchemy import inspect, text
+
+    # a store made by version 1 lacks `pid`; one created fresh already has the current shape
+    if "pid" not in {c["name"] for c in inspect(engine).get_columns("runs")}:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE runs ADD COLUMN pid INTEGER"))
+    run_lookup.create(engine, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Engine], None]] = [_v1, _v2]  # append new steps; never edit a released one
+FINISHED = ("ok", "failed", "interrupted")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """Run history and snapshots behind one SQLAlchemy URL."""
+
+    def __init__(self, url: str):
+        self.url = url
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}  # wait for another writer instead of failing
+        self.engine = create_engine(url, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    def migrate(self) -> int:
+        """Apply pending migrations; return the schema version."""
+        metadata.create_all(self.engine, tables=[meta])
+        with self.engine.begin() as conn:
+            row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+        version = int(row[0]) if row else 0
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            step(self.engine)
+            with self.engine.begin() as conn:
+                try:
+                    if version == 0 and number == 1:
+                        conn.execute(insert(meta).values(key="schema_version", value="1"))
+                    else:
+                        conn.execute(
+                            update(meta).where(meta.c.key == "schema_version").values(value=str(number))
+                        )
+                except IntegrityError:  # another process migrated at the same moment
+                    pass
+        return len(MIGRATIONS)
+
+    def record_snapshot(self, client: str, audience: str, as_of: dt.date, summary: dict[str, Any]) -> None:
+        """Store (or replace) the snapshot summary of a report."""
+        values = {
+            "client": client,
+            "audience": audience,
+            "as_of": as_of.isoformat(),
+            "recorded": _now(),
+            "health": summary.get("health", {}).get("score"),
+            "band": summary.get("health", {}).get("band"),
+            "summary": json.loads(json.dumps(summary, default=str)),
+        }
+        key = (
+            (snapshots.c.client == client)
+            & (snapshots.c.audience == audience)
+            & (snapshots.c.as_of == values["as_of"])
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(update(snapshots).where(key).values(**values)).rowcount == 0:
+                try:
+                    conn.execute(insert(snapshots).values(**values))
+                except IntegrityError:
+                    conn.execute(update(snapshots).where(key).values(**values))
+
+    def previous_summary(self, client: str, audience: str, before: dt.date) -> dict[str, Any] | None:
+        """The latest snapshot summary of this client and audience strictly before ``before``."""
+        q = (
+            select(snapshots.c.summary)
+            .where(
+                snapshots.c.client == client,
+                snapshots.c.audience == audience,
+                snapshots.c.as_of < before.isoformat(),
+            )
+            .order_by(snapshots.c.as_of.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return dict(row[0]) if row else None
+
+    def latest_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per client, the newest snapshot summary of any audience."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(snapshots.c.client, snapshots.c.as_of, snapshots.c.summary).order_by(snapshots.c.as_of)
+            ).all()
+        return {r.client: dict(r.summary) for r in rows}
+
+    def start_run(self, run_key: str, **values: Any) -> int:
+        """Insert a run row in state ``running``; return its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(runs).values(run_key=run_key, status="running", started=_now(), **values)
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        error: str | None = None,
+        outputs: dict[str, str] | None = None,
+        **values: Any,
+    ) -> None:
+        """Close a run row with its status, error and output paths."""
+        with self.engine.begin() as conn:
+            started = conn.execute(select(runs.c.started).where(runs.c.id == run_id)).scalar_one()
+            finished = _now()
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=dt.UTC)
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    status=status,
+                    error=error,
+                    outputs=outputs or {},
+                    finished=finished,
+                    duration=(finished - started).total_seconds(),
+                    **values,
+                )
+            )
+
+    def close_run(
+        self,
+        run_key: str,
+        status: str,
+        error: str | None = None,
+        outputs: dict[str, str] | None = None,
+        duration: float | None = None,
+        **values: Any,
+    ) -> bool:
+        """Close the run ``run_key`` if it is still open (its worker died); insert it if it never started.
+
+        Returns whether a row was written. A run its worker already finished is left as it is, so the
+        parent and the worker never both count one run.
+        """
+        finished = _now()
+        with self.engine.begin() as conn:
+            closed = conn.execute(
+                update(runs)
+                .where(runs.c.run_key == run_key, runs.c.status == "running")
+                .values(
+                    status=status, error=error, outputs=outputs or {}, finished=finished, duration=duration
+                )
+            )
+            if closed.rowcount:
+                return True
+            if conn.execute(select(runs.c.id).where(runs.c.run_key == run_key)).first():
+                return False
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(runs).values(
+                        run_key=run_key,
+                        status=status,
+                        error=error,
+                        outputs=outputs or {},
+                        started=finished,
+                        finished=finished,
+                        duration=duration,
+                        **values,
+                    )
+                )
+            return True
+        except IntegrityError:  # the worker inserted it at the same moment; its row stands
+            return False
+
+    def interrupt_stale(self, host: str, alive: Callable[[int], bool]) -> int:
+        """Mark this host's ``running`` rows whose process is gone (a killed batch) as ``interrupted``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(runs.c.id, runs.c.pid).where(runs.c.status == "running", runs.c.host == host)
+            ).all()
+        stale = [r.id for r in rows if not (r.pid and alive(r.pid))]
+        if stale:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id.in_(stale), runs.c.status == "running")
+                    .values(
+                        status="interrupted", finished=_now(), error="the batch stopped before this run ended"
+                    )
+                )
+        return len(stale)
+
+    def report_states(self, clients: list[str] | None = None) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """Per (client, audience, as_of): (status, ritual); ``ok`` if any run succeeded, else the latest."""
+        q = select(runs.c.client, runs.c.audience, runs.c.as_of, runs.c.status, runs.c.ritual).order_by(
+            runs.c.id
+        )
+        if clients is not None:
+            q = q.where(runs.c.client.in_(clients))
+        states: dict[tuple[str, str, str], tuple[str, str]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(q):
+                key = (r.client, r.audience, r.as_of)
+                if states.get(key, ("",))[0] != "ok":
+                    states[key] = (r.status, r.ritual or "")
+        return states
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """Per client, its newest finished run."""
+        latest = (
+            select(runs.c.client, func.max(runs.c.id).label("id"))
+            .where(runs.c.status.in_(FINISHED))
+            .group_by(runs.c.client)
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs).join(latest, runs.c.id == latest.c.id)).all()
+        return {r.client: dict(r._mapping) for r in rows}
+
+    def latest_reports(self) -> dict[str, dict[str, str]]:
+        """Per client and audience, the HTML of its newest successful run."""
+        out: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(
+                select(runs.c.client, runs.c.audience, runs.c.outputs)
+                .where(runs.c.status == "ok")
+                .order_by(runs.c.as_of, runs.c.id)
+            ):
+                if r.outputs and r.outputs.get("html"):
+                    out.setdefault(r.client, {})[r.audience] = r.outputs["html"]
+        return out
+
+    def snapshot_history(self, client: str, audience: str, limit: int = 2) -> list[dict[str, Any]]:
+        """The newest ``limit`` snapshot summaries of a client and audience, newest first."""
+        q = (
+            select(snapshots.c.summary)
+            .where(snapshots.c.client == client, snapshots.c.audience == audience)
+            .order_by(snapshots.c.as_of.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r[0]) for r in conn.execute(q)]
+
+    def runs(self, client: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Past runs, newest first."""
+        q = select(runs).order_by(runs.c.id.desc()).limit(limit)
+        if client:
+            q = q.where(runs.c.client == client)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the pool's writers
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,96 @@
+"""The plan's .ics calendar: it parses back, and its recurrences expand to csnb.schedule's dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pytest
+from dateutil.rrule import rrulestr
+
+from csnb.calendar_ics import write_calendar
+from csnb.plan import load_plan
+from csnb.schedule import occurrences
+
+icalendar = pytest.importorskip("icalendar")
+
+PLAN = textwrap.dedent("""\
+    client: {id: gamma, name: Gamma Health & Co, timezone: America/New_York}
+    people:
+      - {id: dana, name: Dana Ortiz, side: provider, role: CSM, email: dana@provider.example}
+      - {id: lee, name: Lee Chen, side: client, role: VP Operations, email: lee@gamma.example,
+         executive: true}
+      - {id: kim, name: Kim Ito, side: client, role: Analyst}
+    metrics:
+      - {id: calls, name: Calls, kind: lag, unit: calls, direction: up, source: sheet, aggregate: sum,
+         frequency: week, baseline: {value: 10, date: 2026-09-01}, target: {value: 20, date: 2026-12-01}}
+    sources:
+      sheet: {kind: csv, path: calls.csv}
+    milestones:
+      - {id: M1, title: Go live, stage: onboarding, owner: dana, start: 2026-09-01, due: 2026-10-30,
+         criteria: [{metric: calls, op: ">=", value: 15}]}
+    cadence:
+      - {ritual: weekly-update, rrule: "FREQ=WEEKLY;BYDAY=MO,TH", audience: operator, channel: email,
+         recipients: [client, dana], time: "08:30", agenda: "Metrics that moved; blockers"}
+      - {ritual: monthly-review, rrule: "FREQ=MONTHLY;BYDAY=1TU;COUNT=4", audience: executive,
+         channel: meeting, recipients: [client-executives], time: "15:00", duration_minutes: 45}
+    """)
+
+
+@pytest.fixture
+def plan(tmp_path):
+    path = tmp_path / "gamma.yaml"
+    path.write_text(PLAN, encoding="utf-8")
+    return load_plan(path)
+
+
+def events(path) -> dict[str, object]:
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_rituals_expand_to_the_same_dates_as_the_schedule(plan, tmp_path):
+    found = events(write_calendar(plan, tmp_path / "gamma.ics"))
+    tz_after = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    window_end = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    for ritual in plan.cadence:
+        event = found[f"gamma.ritual.{ritual.ritual}@csnb"]
+        start = event["DTSTART"].dt
+        rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+        from_ics = [d for d in rule if d <= window_end][:40]
+        from_schedule = list(occurrences(plan, ritual, tz_after, before=window_end, count=40))
+        assert from_ics == from_schedule and from_ics, ritual.ritual
+        assert str(start.tzinfo) == "America/New_York" and start.hour == int(ritual.time[:2])
+
+
+def test_ritual_events_name_attendees_agenda_and_duration(plan, tmp_path):
+    path = write_calendar(plan, tmp_path / "gamma.ics")
+    weekly = events(path)["gamma.ritual.weekly-update@csnb"]
+    attendees = sorted(str(a) for a in weekly.get("ATTENDEE"))
+    assert attendees == ["mailto:dana@provider.example", "mailto:lee@gamma.example"]  # Kim has no e-mail
+    assert "Metrics that moved; blockers" in str(weekly["DESCRIPTION"])
+    assert weekly["SUMMARY"] == "Gamma Health & Co: weekly-update"
+    review = events(path)["gamma.ritual.monthly-review@csnb"]
+    assert review["DURATION"].dt == dt.timedelta(minutes=45)
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["America/New_York"]
+
+
+def test_milestones_are_all_day_events_on_their_due_date(plan, tmp_path):
+    m1 = events(write_calendar(plan, tmp_path / "gamma.ics"))["gamma.milestone.M1@csnb"]
+    assert m1["DTSTART"].dt == dt.date(2026, 10, 30) and m1["DTEND"].dt == dt.date(2026, 10, 31)
+    assert "Go live" in str(m1["SUMMARY"]) and "calls >= 15" in str(m1["DESCRIPTION"])
+
+
+def test_cli_calendar_writes_the_file(plan, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import csnb.cli_send  # noqa: F401 - registers `send` and `calendar`
+    from csnb.cli import app
+
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "gamma.yaml").write_text(PLAN, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["calendar", "gamma"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "gamma" / "gamma.ics").is_file()

@@ -1,0 +1,418 @@
+"""Delivering reports by e-mail, against a real SMTP server on 127.0.0.1 (aiosmtpd).
+
+Two clients, alpha and beta, each with a report that carries its own canary string. The tests check
+what a recipient would: who got which message, its subject, body and attachment; that a refused
+recipient or a slow server does not stop the other clients' mail; that a second send does nothing;
+and that the guard stops any message that could reach another client or carry its data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import textwrap
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from csnb.delivery import (
+    Courier,
+    MailLog,
+    UnsafeMessageError,
+    foreign_markers,
+    guard,
+    mail_settings,
+    recipients,
+    report_message,
+    send_client,
+)
+from csnb.errors import ConfigError
+from csnb.plancheck import GROUPS
+from csnb.project import Project
+
+aiosmtpd = pytest.importorskip("aiosmtpd")
+from aiosmtpd.controller import Controller  # noqa: E402
+
+AS_OF = "2026-10-15"
+CANARY = {"alpha": "CANARY-ALPHA-4f1c", "beta": "CANARY-BETA-9b2e"}
+NAMES = {"alpha": "Alpha Freight Group", "beta": "Beta Orchards Ltd"}
+CHART = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+    "mark": "bar",
+    "data": {"values": [{"week": "W1", "calls": 3}, {"week": "W2", "calls": 5}]},
+    "encoding": {"x": {"field": "week", "type": "nominal"}, "y": {"field": "calls", "type": "quantitative"}},
+}
+
+
+class Recorder:
+    """An SMTP handler that records messages and answers 550 (or stalls) for chosen recipients."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.reject: set[str] = set()
+        self.stall: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+        if address in self.stall:
+            await asyncio.sleep(3)
+        if address in self.reject:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+    def received(self) -> list[tuple[list[str], object]]:
+        """(envelope recipients, parsed message) of everything received."""
+        return [(rcpt, message_from_bytes(raw, policy=policy.default)) for rcpt, raw in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 and a free port; yields (recorder, port)."""
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield recorder, port
+    finally:
+        controller.stop()
+
+
+def plan_yaml(client: str, extra_people: str = "") -> str:
+    """A small valid plan with one e-mail ritual for the client's operators and the CSM."""
+    return textwrap.dedent(f"""\
+        client: {{id: {client}, name: {NAMES[client]}}}
+        people:
+          - {{id: dana, name: Dana Ortiz, side: provider, role: CSM, email: dana@provider.example}}
+          - {{id: ops, name: Ops Lead, side: client, role: Operations, email: ops@{client}.example}}
+          - {{id: boss, name: The Boss, side: client, role: COO,
+              email: boss@{client}.example, executive: true}}
+        {extra_people}
+        cadence:
+          - {{ritual: weekly-update, rrule: "FREQ=WEEKLY;BYDAY=MO", audience: operator, channel: email,
+              recipients: [ops, dana], start: 2026-09-07, agenda: Metrics that moved}}
+          - {{ritual: monthly-review, rrule: "FREQ=MONTHLY;BYDAY=1TU", audience: executive, channel: meeting,
+              recipients: [client-executives]}}
+        escalation:
+          - {{level: 1, contacts: [dana], when: A risk triggers}}
+        """)
+
+
+def write_report(project: Path, client: str, text: str, chart: bool = False) -> Path:
+    """An executed report notebook and its interactive HTML in reports/<client>/<as_of>/."""
+    folder = project / "reports" / client / AS_OF
+    folder.mkdir(parents=True, exist_ok=True)
+    html_out = new_output(
+        "display_data", data={"text/html": f"<div class='csnb'><h2>Summary</h2><p>{text}</p></div>"}
+    )
+    cells = [new_code_cell("summary()", outputs=[html_out])]
+    if chart:
+        cells.append(
+            new_code_cell(
+                "chart()",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"application/vnd.vegalite.v5+json": CHART, "text/plain": "Calls per week"},
+                    )
+                ],
+            )
+        )
+    nbformat.write(new_notebook(cells=cells), folder / "operator.ipynb")
+    html = folder / "operator.html"
+    html.write_text(
+        f"<!DOCTYPE html><html><body><p>{text}</p><script>var drawCharts = 1;</script></body></html>",
+        encoding="utf-8",
+    )
+    return html
+
+
+def make_project(root: Path, port: int, mail: str = "") -> Project:
+    """Two clients with reports for AS_OF and a [mail] section pointing at the test server."""
+    (root / "parameters").mkdir(parents=True)
+    for client in ("alpha", "beta"):
+        (root / "parameters" / f"{client}.yaml").write_text(plan_yaml(client), encoding="utf-8")
+        write_report(root, client, f"{NAMES[client]} is on track. {CANARY[client]}", chart=client == "alpha")
+    (root / "csnb.toml").write_text(
+        textwrap.dedent(f"""\
+        [project]
+        as_of = "{AS_OF}"
+        [store]
+        url = "sqlite:///{root / "store.db"}"
+        [mail]
+        host = "127.0.0.1"
+        port = {port}
+        security = "none"
+        from = "Customer Success <cs@provider.example>"
+        subject = "{{client_name}}: {{ritual}} for {{as_of}}"
+        timeout = 1
+        {mail}
+        """),
+        encoding="utf-8",
+    )
+    return Project(root)
+
+
+@pytest.fixture
+def project(tmp_path, smtp) -> Project:
+    return make_project(tmp_path, smtp[1])
+
+
+def by_client(recorder: Recorder) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for rcpt, msg in recorder.received():
+        out.setdefault(msg["X-Csnb-Client"], []).append((rcpt, msg))
+    return out
+
+
+def test_each_client_gets_its_own_report_with_subject_body_and_attachment(project, smtp):
+    recorder, _ = smtp
+    for client in ("alpha", "beta"):
+        done = send_client(client, project)
+        assert [d.status for d in done] == ["sent"], done
+
+    got = by_client(recorder)
+    assert set(got) == {"alpha", "beta"}
+    for client, other in (("alpha", "beta"), ("beta", "alpha")):
+        [(rcpt, msg)] = got[client]
+        assert sorted(rcpt) == ["dana@provider.example", f"ops@{client}.example"]  # not the boss: not listed
+        assert msg["Subject"] == f"{NAMES[client]}: weekly-update for {AS_OF}"
+        body = msg.get_body(("html",)).get_content()
+        assert CANARY[client] in body and "<script" not in body.lower()
+        assert "Metrics that moved" in msg.get_body(("plain",)).get_content()
+        [attachment] = list(msg.iter_attachments())
+        assert attachment.get_filename() == f"{client}-operator-{AS_OF}.html"
+        assert (
+            attachment.get_content()
+            == (project.root / "reports" / client / AS_OF / "operator.html").read_text()
+        )
+        raw = msg.as_string()
+        assert CANARY[other] not in raw and NAMES[other] not in raw and f"@{other}.example" not in raw
+
+
+def test_charts_travel_as_png_images_referenced_by_content_id(project, smtp):
+    recorder, _ = smtp
+    send_client("alpha", project)
+    [(_, msg)] = recorder.received()
+    body = msg.get_body(("html",)).get_content()
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_content().startswith(b"\x89PNG")
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in body and 'alt="Calls per week"' in body
+    assert "<svg" not in body and "style=" in body  # charts are images; CSS is inlined
+
+
+def test_a_second_send_does_nothing_unless_forced(project, smtp):
+    recorder, _ = smtp
+    send_client("alpha", project)
+    again = send_client("alpha", project)
+    assert [d.status for d in again] == ["skipped"] and len(recorder.messages) == 1
+    forced = send_client("alpha", project, force=True)
+    assert [d.status for d in forced] == ["sent"] and len(recorder.messages) == 2
+    rows = MailLog(project.config.store_url).rows("alpha")
+    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 2)]
+    assert rows[0]["message_id"] and rows[0]["report"].endswith("operator.html")
+
+
+def test_a_refused_recipient_does_not_stop_the_others_and_is_retried(project, smtp):
+    recorder, _ = smtp
+    recorder.reject.add("ops@alpha.example")
+    [alpha] = send_client("alpha", project)
+    [beta] = send_client("beta", project)
+    assert alpha.status == "partial" and "ops@alpha.example" in alpha.refused and "550" in alpha.error
+    assert beta.status == "sent"
+    assert [sorted(r) for r, _ in recorder.messages] == [
+        ["dana@provider.example"],
+        ["dana@provider.example", "ops@beta.example"],
+    ]
+    first_id = recorder.received()[0][1]["Message-ID"]
+
+    recorder.reject.clear()
+    [retry] = send_client("alpha", project)
+    assert retry.status == "sent"
+    rcpt, msg = recorder.received()[-1]
+    assert rcpt == ["ops@alpha.example"] and msg["Message-ID"] == first_id  # only the refused, same message
+
+
+def test_a_timeout_is_recorded_and_the_other_clients_mail_still_goes(project, smtp):
+    recorder, _ = smtp
+    recorder.stall.add("ops@alpha.example")
+    [alpha] = send_client("alpha", project)
+    [beta] = send_client("beta", project)
+    assert alpha.status == "failed" and "timed out" in alpha.error
+    assert beta.status == "sent"
+    assert MailLog(project.config.store_url).rows("alpha")[0]["status"] == "failed"
+
+
+def test_failed_messages_are_retried_by_the_next_run(project, smtp):
+    from csnb.delivery import deliver
+    from csnb.runner import Result
+
+    recorder, _ = smtp
+    recorder.reject.add("ops@beta.example")
+    recorder.reject.add("dana@provider.example")
+    assert [d.status for d in send_client("beta", project)] == ["failed"]  # every recipient refused
+    recorder.reject.clear()
+    html = str(project.root / "reports" / "alpha" / AS_OF / "operator.html")
+    done = deliver(
+        [Result("alpha", "operator", AS_OF, "ok", 1.0, html=html, ritual="weekly-update")], project
+    )
+    assert {(d.client, d.status) for d in done} == {("alpha", "sent"), ("beta", "sent")}
+    assert set(by_client(recorder)) == {"alpha", "beta"}
+
+
+def test_dry_run_writes_eml_files_next_to_the_report_and_sends_nothing(project, smtp):
+    recorder, _ = smtp
+    [d] = send_client("alpha", project, dry_run=True)
+    path = project.root / "reports" / "alpha" / AS_OF / "weekly-update.eml"
+    assert d.status == "written" and Path(d.path) == path
+    msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert msg["X-Csnb-Client"] == "alpha" and CANARY["alpha"] in msg.get_body(("html",)).get_content()
+    assert recorder.messages == [] and MailLog(project.config.store_url).rows() == []
+
+
+def test_the_guard_stops_a_report_that_mentions_another_client(project, smtp):
+    recorder, _ = smtp
+    write_report(project.root, "alpha", f"Benchmarked against {NAMES['beta']}. {CANARY['alpha']}")
+    [alpha] = send_client("alpha", project)
+    [beta] = send_client("beta", project)
+    assert alpha.status == "unsafe" and NAMES["beta"] in alpha.error
+    assert beta.status == "sent"
+    assert set(by_client(recorder)) == {"beta"}
+    assert (
+        MailLog(project.config.store_url).rows("alpha")[0]["status"] == "failed"
+    )  # retried, and stopped again
+
+
+def build(project: Project, client: str):
+    courier = Courier(project, dry_run=True)
+    plan = project.plan(client)
+    html = project.root / "reports" / client / AS_OF / "operator.html"
+    out = report_message(project, plan, plan.cadence[0], html, html.with_suffix(".ipynb"), courier.settings)
+    return plan, out, foreign_markers(project, plan)
+
+
+def test_the_guard_refuses_an_address_outside_the_plan(project):
+    plan, out, markers = build(project, "alpha")
+    guard(out, plan, markers, project.config.reports)  # as built: fine
+    del out.message["To"]
+    out.message["To"] = "ops@alpha.example, ops@beta.example"
+    out.envelope = ("ops@alpha.example", "ops@beta.example")
+    with pytest.raises(UnsafeMessageError, match="ops@beta.example is not in this plan's people"):
+        guard(out, plan, markers, project.config.reports)
+
+
+def test_the_guard_refuses_another_clients_report_file_or_hidden_recipients(project):
+    plan, out, markers = build(project, "alpha")
+    out.envelope = out.envelope + (
+        "dana@provider.example",
+        "boss@alpha.example",
+    )  # boss is not in the headers
+    with pytest.raises(UnsafeMessageError, match="envelope"):
+        guard(out, plan, markers, project.config.reports)
+
+    plan, out, markers = build(project, "alpha")
+    beta_html = project.root / "reports" / "beta" / AS_OF / "operator.html"
+    out.sources = (beta_html,)
+    with pytest.raises(UnsafeMessageError, match="not in this client's report folder"):
+        guard(out, plan, markers, project.config.reports)
+
+    plan, out, markers = build(project, "beta")  # a beta message handed to alpha's plan
+    with pytest.raises(UnsafeMessageError, match="built for client 'beta'"):
+        guard(out, project.plan("alpha"), markers, project.config.reports)
+
+
+def test_the_guard_refuses_an_attachment_swapped_for_another_file(project):
+    plan, out, markers = build(project, "alpha")
+    [attachment] = list(out.message.iter_attachments())
+    attachment.set_content("<p>something else</p>", subtype="html")
+    with pytest.raises(UnsafeMessageError, match="not a file of this client's report"):
+        guard(out, plan, markers, project.config.reports)
+
+
+def test_recipient_groups_expand_from_the_plan(project):
+    plan = project.plan("alpha")
+    review = plan.cadence[1]
+    assert [p.id for p in recipients(plan, review)] == ["boss"]
+    assert set(GROUPS) == {"client", "provider", "client-executives", "provider-executives", "everyone"}
+
+
+def test_mail_settings_refuse_a_password_in_the_file_and_unknown_keys():
+    with pytest.raises(ConfigError, match="password_env"):
+        mail_settings({"mail": {"password": "hunter2"}})
+    with pytest.raises(ConfigError, match="mail.hots"):
+        mail_settings({"mail": {"hots": "x"}})
+    with pytest.raises(ConfigError, match="unknown field"):
+        mail_settings({"mail": {"subject": "{client_name.__class__}"}})
+    s = mail_settings({"mail": {"security": "ssl", "copies": ["Archive@Provider.example"]}})
+    assert s.smtp_port == 465 and s.copies == ("archive@provider.example",)
+
+
+def test_provider_copies_are_bcc_and_never_shown_to_the_client(tmp_path, smtp):
+    recorder, port = smtp
+    project = make_project(tmp_path, port, mail='copies = ["archive@provider.example"]')
+    [d] = send_client("alpha", project)
+    assert d.status == "sent"
+    [(rcpt, msg)] = recorder.received()
+    assert "archive@provider.example" in rcpt and "Bcc" not in msg and "archive" not in msg["To"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_password_comes_from_the_environment_and_is_never_printed(tmp_path, monkeypatch):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret-pw"
+        seen.append(ok)
+        return AuthResult(success=ok)
+
+    recorder, port = Recorder(), free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        project = make_project(tmp_path, port, mail='user = "cs"\npassword_env = "CSNB_TEST_SMTP_PASSWORD"')
+        with pytest.raises(ConfigError, match="CSNB_TEST_SMTP_PASSWORD"):
+            send_client("alpha", project)
+        monkeypatch.setenv("CSNB_TEST_SMTP_PASSWORD", "s3cret-pw")
+        [d] = send_client("alpha", project)
+    finally:
+        controller.stop()
+    assert d.status == "sent" and seen == [True] and len(recorder.messages) == 1
+    assert "s3cret-pw" not in repr(project.config) and "s3cret-pw" not in str(d)
+
+
+def test_cli_send_dry_run_and_exit_status(project, smtp, monkeypatch):
+    from typer.testing import CliRunner
+
+    import csnb.cli_send  # noqa: F401 - registers `send` and `calendar`
+    from csnb.cli import app
+
+    monkeypatch.chdir(project.root)
+    result = CliRunner().invoke(app, ["send", "alpha", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "written report alpha weekly-update" in result.output
+    result = CliRunner().invoke(app, ["send", "alpha", "--ritual", "monthly-review"])
+    assert result.exit_code == 2 or "meeting" in str(result.exception)
+    assert dt.date.fromisoformat(AS_OF)

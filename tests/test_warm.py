@@ -1,0 +1,298 @@
+"""Warm engines: each report runs in a fresh fork that inherits nothing from the reports before it.
+
+Isolation: what one client's cells change (a global, Altair's renderer and theme, a module attribute,
+an environment variable, an open file, a secret held in memory) is absent when the next client runs
+on the same fork server. Crashes: a segfault, ``os._exit``, a hang or a killed batch is one failed
+client, and no process is left behind. Equivalence: on the demo, every engine's executed notebook has
+the stock kernel's cells, output types and mimetypes, and its HTML the same visible text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+from batchkit import CSNB, REPO, csnb, csnb_processes, make_project, summary
+
+WARM = ["warm-shell"]
+
+# Reads what this process can see of earlier clients' changes, and looks for another client's secret
+# in its own memory by hash (so the probe never holds the secret it is looking for).
+PROBE = """\
+import hashlib, json, os, pathlib, string
+import altair as alt
+
+def _secret_in_memory(digest):
+    found = False
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            start, end = (int(x, 16) for x in span.split("-"))
+            if "r" not in perms or end - start > 1 << 30:
+                continue
+            try:
+                mem.seek(start)
+                chunk = mem.read(end - start)
+            except (OSError, ValueError, OverflowError):
+                continue
+            at = chunk.find(b"SECRET:")
+            while at != -1 and not found:
+                found = hashlib.sha256(chunk[at : at + 39]).hexdigest() == digest
+                at = chunk.find(b"SECRET:", at + 1)
+    return found
+
+def _open_files():
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append((int(fd), os.readlink(f"/proc/self/fd/{fd}")))
+        except OSError:  # the descriptor listdir itself used
+            pass
+    return found
+
+def _probe(other):
+    digest = pathlib.Path(f"data/{other}.sha256").read_text()
+    handles = _open_files()
+    print("PROBE " + json.dumps({
+        "global": "LEAK" in globals(),
+        "renderer": alt.renderers.active,
+        "theme": alt.theme.active,
+        "module attribute": string.ascii_letters,
+        "environment": os.environ.get("CSNB_LEAK"),
+        "open files": sorted(h for _, h in handles if "handle-" in h),
+        "inherited pipes": sum(1 for fd, h in handles if fd > 2 and h.startswith("pipe:")),
+        "secret": _secret_in_memory(digest),
+    }))
+
+_client = pathlib.Path(plan_path).stem
+_probe("alpha" if _client == "beta" else "beta")
+"""
+
+MUTATE = """\
+LEAK = _client
+alt.renderers.enable("json")
+alt.theme.enable("dark")
+string.ascii_letters = "patched by " + _client
+os.environ["CSNB_LEAK"] = _client
+_handle = open(f"handle-{_client}.txt", "w")
+_secret = pathlib.Path(f"data/{_client}.secret").read_text()
+_probe(_client)
+"""
+
+
+def _isolation_project(root: Path) -> Path:
+    make_project(root, ["alpha", "beta"])
+    for client in ("alpha", "beta"):
+        secret = f"SECRET:{uuid.uuid4().hex}"
+        (root / "data" / f"{client}.secret").write_text(secret)
+        (root / "data" / f"{client}.sha256").write_text(hashlib.sha256(secret.encode()).hexdigest())
+    path = root / "notebooks" / "client_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(PROBE))
+    nb.cells.append(nbformat.v4.new_code_cell(MUTATE))
+    nbformat.write(nb, path)
+    return root
+
+
+def _probes(notebook: Path) -> list[dict]:
+    nb = nbformat.read(notebook, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("PROBE ")]
+
+
+@pytest.mark.parametrize("engine", WARM)
+def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str) -> None:
+    root = _isolation_project(tmp_path / "p")
+    # one slot: beta runs on the fork server that just served alpha
+    done = csnb(root, "run", "--all", "--clients", "alpha,beta", "--jobs", "1", "--engine", engine, "--json")
+    assert done.returncode == 0, done.stderr
+    results = {r["client"]: r for r in summary(done)["results"]}
+
+    alpha_before, alpha_after = _probes(Path(results["alpha"]["notebook"]))
+    beta_before, beta_after = _probes(Path(results["beta"]["notebook"]))
+    # alpha really changed everything, and the probe finds a secret that is in memory
+    assert alpha_after == {
+        "global": True,
+        "renderer": "json",
+        "theme": "dark",
+        "module attribute": "patched by alpha",
+        "environment": "alpha",
+        "open files": [str(root / "handle-alpha.txt")],
+        "inherited pipes": 1,  # only the pipe the result goes back through
+        "secret": True,
+    }
+    # beta starts exactly as alpha started: none of alpha's changes, and alpha's secret nowhere in memory
+    assert beta_before == alpha_before
+    assert beta_before["global"] is False and beta_before["environment"] is None
+    assert beta_before["open files"] == [] and beta_before["secret"] is False
+    assert beta_before["renderer"] != "json" and beta_before["theme"] != "dark"
+
+
+def test_the_fork_server_holds_no_threads_and_never_loads_vl_convert() -> None:
+    code = "import sys; from csnb import warm; warm.warm_up()\n"
+    code += "print(warm.native_threads(), 'vl_convert' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["[]", "False"], done.stderr
+
+
+EXITING = """\
+import os, pathlib
+if pathlib.Path(plan_path).stem.startswith("exiting"):
+    os._exit(3)
+"""
+
+
+@pytest.mark.parametrize("engine", WARM)
+def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path: Path, engine: str) -> None:
+    clients = ["alpha", "crashing", "exiting", "failing", "hanging", "beta"]
+    root = make_project(tmp_path / "p", clients)
+    path = root / "notebooks" / "client_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(EXITING))
+    nbformat.write(nb, path)
+
+    order = ",".join(clients)
+    done = csnb(
+        root,
+        "run",
+        "--all",
+        "--clients",
+        order,
+        "--jobs",
+        "2",
+        "--timeout",
+        "10",
+        "--engine",
+        engine,
+        "--json",
+    )
+
+    assert done.returncode == 1, done.stderr
+    results = {r["client"]: r for r in summary(done)["results"]}
+    assert {c for c, r in results.items() if r["status"] == "ok"} == {"alpha", "beta"}
+    assert "DeadKernelError" in results["crashing"]["error"] and "SIGSEGV" in results["crashing"]["error"]
+    assert "exit status 3" in results["exiting"]["error"]
+    assert "RuntimeError: the warehouse said no" in results["failing"]["error"]
+    assert "did not finish within 10 s" in results["hanging"]["error"]
+    for client in ("crashing", "exiting", "failing", "hanging"):
+        assert Path(results[client]["notebook"]).is_file(), f"{client}: executed notebook not kept"
+        assert results[client]["cell"], f"{client}: failing cell not named"
+    for client in ("alpha", "beta"):
+        assert Path(results[client]["html"]).read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert _gone(str(root)) == []
+
+
+def test_a_cell_timeout_stops_the_cell_and_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from csnb.batch import make_job
+    from csnb.project import Project
+    from csnb.warm import run_forked
+
+    root = make_project(tmp_path / "p", ["hanging"])
+    monkeypatch.chdir(root)
+    job = replace(make_job(Project(root), "hanging", engine="warm-shell"), timeout=2)
+    started = time.monotonic()
+    result = run_forked(job)
+    assert result.status == "failed" and "CellTimeoutError" in result.error, result
+    assert time.monotonic() - started < 30
+    nb = nbformat.read(result.notebook, as_version=4)
+    assert [c.metadata.papermill.status for c in nb.cells if c.cell_type == "code"][2] == "failed"
+
+
+def _gone(marker: str, seconds: float = 10) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (left := csnb_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return left
+
+
+@pytest.mark.parametrize("engine", WARM)
+def test_kill_9_of_a_batch_leaves_no_fork_server_or_report_process(tmp_path: Path, engine: str) -> None:
+    root = make_project(tmp_path / "p", ["alpha", "slow1", "slow2"])
+    batch = subprocess.Popen(
+        [*CSNB, "run", "--all", "--jobs", "2", "--engine", engine],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "CSNB_TEST_SLOW": "600"},
+    )
+    deadline = time.monotonic() + 90
+    while not list((root / "reports").glob("*/*/operator.html")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(csnb_processes(str(root))) >= 3, "expected fork servers and forked reports running"
+    os.kill(batch.pid, signal.SIGKILL)
+    batch.wait()
+    assert _gone(str(root)) == [], "fork servers or reports outlived the batch"
+
+
+def _shape(notebook: Path) -> list[tuple]:
+    """What a reader of the executed notebook checks: cells, and each output's type and mimetypes."""
+    nb = nbformat.read(notebook, as_version=4)
+    return [
+        (
+            cell.cell_type,
+            "" if "injected-parameters" in cell.metadata.get("tags", []) else cell.source,
+            cell.get("execution_count"),
+            [(o.output_type, o.get("name"), sorted(o.get("data", {}))) for o in cell.get("outputs", [])],
+        )
+        for cell in nb.cells
+    ]
+
+
+def _visible_text(html: Path) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    for hidden in soup(["script", "style"]):
+        hidden.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    assert csnb(tmp_path, "demo", "--dir", str(root)).returncode == 0
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    runs = {}
+    for engine in ["kernel", *WARM]:
+        out = root / f"reports-{engine}"
+        store = f"sqlite:///{root / f'{engine}.db'}"
+        done = csnb(
+            root,
+            "run",
+            "--all",
+            "--jobs",
+            "2",
+            "--engine",
+            engine,
+            "--out",
+            str(out),
+            "--store",
+            store,
+            "--json",
+        )
+        assert done.returncode == 0, done.stderr
+        runs[engine] = {r["client"]: r for r in summary(done)["results"]}
+
+    stock = runs.pop("kernel")
+    assert sorted(stock) == ["acme", "fernhill", "northwind"]
+    for engine, results in runs.items():
+        for client, expected in stock.items():
+            got = results[client]
+            assert _shape(Path(got["notebook"])) == _shape(Path(expected["notebook"])), (engine, client)
+            assert _visible_text(Path(got["html"])) == _visible_text(Path(expected["html"])), (engine, client)
+            html = Path(got["html"]).read_text(encoding="utf-8")
+            assert "vegaEmbed" in html and not re.search(r"<script[^>]+src=", html), "not self-contained"
