@@ -228,14 +228,20 @@ def sweep(folder: Path) -> int:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists on this machine."""
+    """Whether a process ``pid`` is running on this machine (a zombie is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    # where init does not reap orphans (some containers), a killed batch's workers linger as
+    # zombies, which signal 0 still reaches; /proc tells their state
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): signal 0 is all we have
+    return stat[stat.rfind(")") + 2 :][:1] not in ("Z", "X")
 
 
 def _running_cell(notebook: Path | None) -> int | None:

@@ -168,3 +168,22 @@ def test_progress_never_mixes_into_json(tmp_path: Path, option: str | None) -> N
         assert json.loads(done.stdout)["planned"][0]["client"] == "alpha"
     else:
         assert "would run alpha operator 2026-10-15" in done.stdout
+
+
+def test_an_unreaped_worker_counts_as_gone_so_its_run_is_retried() -> None:
+    # where init does not reap orphans, a killed batch's workers stay zombies that signal 0 reaches
+    from csnb.worker import pid_alive
+
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}/stat").read_text().split(") ")[1][:1] != "Z":
+            assert time.monotonic() < deadline, "child never exited"
+            time.sleep(0.05)
+        assert not pid_alive(child)
+        assert pid_alive(os.getpid())
+    finally:
+        os.waitpid(child, 0)
+    assert not pid_alive(child)
