@@ -74,8 +74,9 @@ def run(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="How cells run: kernel (a stock ipykernel per report) or warm-shell "
-            "(a fresh fork of a process that imported the report's libraries once). Default: warm-shell."
+            help="How cells run: kernel (a stock ipykernel per report), warm-kernel (an ipykernel "
+            "forked from a process that imported the report's libraries once) or warm-shell (a fresh "
+            "IPython shell in such a fork). Default: warm-shell."
         ),
     ] = None,
 ) -> None:

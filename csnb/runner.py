@@ -15,8 +15,8 @@ from typing import Any
 from .errors import CsnbError, RunError
 
 REPORT_NOTEBOOK = "client_report.ipynb"
-ENGINES = ("kernel", "warm-shell")  # how a report's cells run (``csnb run --engine``)
-WARM_ENGINES = ("warm-shell",)  # engines that run each report in a fork of a warm process
+ENGINES = ("kernel", "warm-kernel", "warm-shell")  # how a report's cells run (``csnb run --engine``)
+WARM_ENGINES = ("warm-kernel", "warm-shell")  # engines that run each report in a fork of a warm process
 DEFAULT_ENGINE = "warm-shell"  # the fastest engine that passes the isolation and equivalence tests
 
 
@@ -38,7 +38,7 @@ class Job:
     branding: dict[str, Any] = field(default_factory=dict)
     run_key: str = ""  # set by a batch so that it can close the run row if the worker dies
     batch: str = ""
-    engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-shell: a fork of a warm process
+    engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
 
     @property
     def folder(self) -> Path:
@@ -89,12 +89,18 @@ def fingerprint(*paths: str | Path) -> str:
 
 
 def _engine_options(job: Job) -> dict[str, Any]:
-    """Papermill options for the job's engine: a stock kernel, or this process's fresh shell."""
+    """Papermill options for the job's engine: a stock kernel, a kernel forked from here, or a fresh shell."""
     if job.engine == "warm-shell":
         from .warmshell import ENGINE, register_engine
 
         register_engine()
         return {"engine_name": ENGINE}
+    if job.engine == "warm-kernel":
+        from .warmkernel import ENGINE as KERNEL_ENGINE
+        from .warmkernel import register_engine as register_kernel_engine
+
+        register_kernel_engine()
+        return {"engine_name": KERNEL_ENGINE, "kernel_name": "python3", "shutdown_kernel": "immediate"}
     return {"kernel_name": "python3", "shutdown_kernel": "immediate"}
 
 
@@ -129,11 +135,30 @@ def _execute(job: Job, tmp_nb: Path) -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - kernel death, timeout, papermill errors: one failed client
         first = str(exc).splitlines()[0][:500] if str(exc) else ""
+        cell = running_cell(tmp_nb)
         raise RunError(
-            f"client {job.client}: {type(exc).__name__}: {first}",
+            f"client {job.client}: {type(exc).__name__}: {first}"
+            + (f" while running cell {cell}" if cell else ""),
             client=job.client,
+            cell=cell,
             notebook=str(job.notebook_path),
         ) from None
+
+
+def running_cell(notebook: Path | None) -> int | None:
+    """The execution count of the cell papermill marked running (or failed) in a saved partial notebook."""
+    if not notebook:
+        return None
+    try:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # noqa: BLE001 - a notebook cut off mid-write tells us nothing more
+        return None
+    for index, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
+            return cell.get("execution_count") or index
+    return None
 
 
 def _take_summary(nb: Any) -> dict[str, Any] | None:

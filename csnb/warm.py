@@ -5,7 +5,8 @@ pools to one thread, imports csnb, pandas, Altair, papermill and the notebook's 
 modules (``metadata.csnb.warm_imports``), and then never runs report code itself. Each job runs in
 a child forked from it (``run_forked``): own session, its parent's death kills it, inherited file
 descriptors closed. In the child, papermill executes the notebook with the ``csnb-warm-shell``
-engine (``csnb.warmshell``): a fresh IPython shell that records the outputs a kernel would send.
+engine (``csnb.warmshell``: a fresh IPython shell that records the outputs a kernel would send) or
+the ``csnb-warm-kernel`` engine (``csnb.warmkernel``: a real ipykernel forked from the child).
 Whatever a client's cells change (globals,
 renderers, module attributes, environment, open files) dies with its child; a child that crashes or
 calls ``os._exit`` is one failed client, and the fork server serves the next.
@@ -40,6 +41,10 @@ WARM_MODULES = (
     "papermill",
     "nbformat",
     "csnb.warmshell",
+    "csnb.warmkernel",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",  # imports debugpy: a quarter of a second in every forked kernel otherwise
 )
 _saved_env: dict[str, str | None] = {}
 
@@ -93,6 +98,9 @@ def warm_up(modules: list[str] | tuple[str, ...] = ()) -> None:
     """Import csnb's report stack and ``modules`` in this (fork server) process, once; never vl_convert."""
     if "numpy" not in sys.modules:
         pin_native_threads()
+    # debugpy warns on stderr about frozen modules when imported; reports do not debug
+    _saved_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION"))
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     wanted = [m for m in (*WARM_MODULES, *modules) if m not in _warmed]
     for name in wanted:
         _warmed.add(name)
@@ -240,13 +248,13 @@ def _describe(status: int) -> str:
 
 
 def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
-    """In the forked child: detach, run the job with the warm-shell engine, send the result, exit."""
+    """In the forked child: detach, run the job with its warm engine, send the result, exit."""
     code = 0
     try:
         _detach(parent, write_fd)
         from .runner import run_job
 
-        result = run_job(replace(job, engine="warm-shell"), owner_pid=owner_pid)
+        result = run_job(job, owner_pid=owner_pid)
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_fd, "wb") as out:
             out.write(data)

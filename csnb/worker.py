@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import CsnbError
-from .runner import Job, Result, run_values
+from .runner import Job, Result, run_values, running_cell
 
 HEADER = struct.Struct("!Q")
 PARENT_ENV = "CSNB_WORKER_PARENT"
@@ -176,7 +176,7 @@ def run_warm(job: Job, timeout: float | None = None, log: str | None = None) -> 
 def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> Result:
     """The failed result of a job whose worker never answered: keep its notebook and close its run row."""
     notebook = salvage(job, worker_pid)
-    cell = _running_cell(notebook)
+    cell = running_cell(notebook)
     error = f"client {job.client}: {reason}" + (f" while running cell {cell}" if cell else "")
     if job.store_url and job.run_key:
         from .store import Store
@@ -242,22 +242,6 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return True  # no /proc (macOS): signal 0 is all we have
     return stat[stat.rfind(")") + 2 :][:1] not in ("Z", "X")
-
-
-def _running_cell(notebook: Path | None) -> int | None:
-    """The execution count of the cell papermill marked as running, in a saved partial notebook."""
-    if not notebook:
-        return None
-    try:
-        import nbformat
-
-        nb = nbformat.read(notebook, as_version=4)
-    except Exception:  # noqa: BLE001 - a notebook cut off mid-write tells us nothing more
-        return None
-    for index, cell in enumerate(nb.cells):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
-            return cell.get("execution_count") or index
-    return None
 
 
 def _descendants(pid: int) -> list[int]:

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from batchkit import CSNB, REPO, csnb, csnb_processes, make_project, summary
 
-WARM = ["warm-shell"]
+WARM = ["warm-kernel", "warm-shell"]
 
 # Reads what this process can see of earlier clients' changes, and looks for another client's secret
 # in its own memory by hash (so the probe never holds the secret it is looking for).
@@ -130,7 +130,8 @@ def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str
         "module attribute": "patched by alpha",
         "environment": "alpha",
         "open files": [str(root / "handle-alpha.txt")],
-        "inherited pipes": 1,  # only the pipe the result goes back through
+        # warm-shell: only the pipe the result goes back through; a forked kernel keeps none
+        "inherited pipes": 1 if engine == "warm-shell" else 0,
         "secret": True,
     }
     # beta starts exactly as alpha started: none of alpha's changes, and alpha's secret nowhere in memory
@@ -194,7 +195,10 @@ def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path:
     assert _gone(str(root)) == []
 
 
-def test_a_cell_timeout_stops_the_cell_and_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", WARM)
+def test_a_cell_timeout_stops_the_cell_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
     from dataclasses import replace
 
     from csnb.batch import make_job
@@ -203,13 +207,47 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(tmp_path: Path, monkeypatch:
 
     root = make_project(tmp_path / "p", ["hanging"])
     monkeypatch.chdir(root)
-    job = replace(make_job(Project(root), "hanging", engine="warm-shell"), timeout=2)
+    job = replace(make_job(Project(root), "hanging", engine=engine), timeout=2)
     started = time.monotonic()
     result = run_forked(job)
     assert result.status == "failed" and "CellTimeoutError" in result.error, result
     assert time.monotonic() - started < 30
     nb = nbformat.read(result.notebook, as_version=4)
     assert [c.metadata.papermill.status for c in nb.cells if c.cell_type == "code"][2] == "failed"
+
+
+def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from csnb import warmkernel
+    from csnb.batch import make_job
+    from csnb.project import Project
+    from csnb.warm import run_forked
+
+    root = make_project(tmp_path / "p", ["alpha"])
+    monkeypatch.chdir(root)
+    deaths = tmp_path / "deaths"
+    deaths.mkdir()
+    become = warmkernel._become_kernel
+
+    def flaky(*args, limit: int) -> None:  # runs in the forked kernel: the count lives in files
+        if len(list(deaths.iterdir())) < limit:
+            (deaths / str(os.getpid())).touch()
+            os._exit(9)
+        become(*args)
+
+    job = replace(make_job(Project(root), "alpha", engine="warm-kernel"), timeout=60)
+    monkeypatch.setattr(warmkernel, "_become_kernel", lambda *a: flaky(*a, limit=1))
+    once = run_forked(job)
+    assert once.status == "ok", once.error
+    assert len(list(deaths.iterdir())) == 1
+
+    monkeypatch.setattr(warmkernel, "_become_kernel", lambda *a: flaky(*a, limit=99))
+    twice = run_forked(replace(job, run_key=None))
+    assert twice.status == "failed" and "died before replying" in twice.error, twice
+    assert len(list(deaths.iterdir())) == 3  # the first start and one more, then the client fails
 
 
 def _gone(marker: str, seconds: float = 10) -> list[str]:
