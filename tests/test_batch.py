@@ -17,7 +17,7 @@ from csnb.store import Store
 HEALTHY = ["alpha", "beta"]
 FAULTY = {
     "failing": "cell 3 raised RuntimeError: the warehouse said no",
-    "hanging": "did not finish within 30 s and was stopped while running cell 3",
+    "hanging": "did not finish within 20 s and was stopped while running cell 3",
     "crashing": "DeadKernelError",
     "killer": "its worker process died (killed by SIGKILL)",
 }
@@ -39,7 +39,7 @@ def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_pat
     root = make_project(tmp_path / "p", HEALTHY + list(FAULTY))
     # the hanging client goes first so that its timeout overlaps the other jobs
     order = "hanging,crashing,alpha,failing,killer,beta"
-    done = csnb(root, "run", "--all", "--clients", order, "--jobs", "2", "--timeout", "30", "--json")
+    done = csnb(root, "run", "--all", "--clients", order, "--jobs", "2", "--timeout", "20", "--json")
 
     assert done.returncode == 1, done.stderr
     results = {r["client"]: r for r in summary(done)["results"]}
