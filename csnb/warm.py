@@ -289,8 +289,21 @@ def _detach(parent: int, keep_fd: int) -> None:
             os.environ[name] = value
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         signal.signal(signum, signal.SIG_DFL)
+    forget_event_loops()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
+
+
+def forget_event_loops() -> None:
+    """Drop the event loops a fork copied: their descriptors are closed and their threads did not follow."""
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    utils = sys.modules.get("jupyter_core.utils")
+    if utils is not None:  # jupyter_core caches a loop per context and a runner thread per name
+        utils._loop.set(None)
+        utils._runner_map.clear()
 
 
 def _max_fd() -> int:

@@ -235,7 +235,7 @@ def fork_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None) ->
 
 
 def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None, parent: int) -> None:
-    from .warm import _max_fd
+    from .warm import _max_fd, forget_event_loops
 
     os.setsid()
     if sys.platform.startswith("linux"):
@@ -256,7 +256,7 @@ def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None,
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL if signum != signal.SIGPIPE else signal.SIG_IGN)
     # the fork copied the report process's running event loop, whose descriptors are closed now
-    asyncio.events._set_running_loop(None)
+    forget_event_loops()
     asyncio.set_event_loop(asyncio.new_event_loop())
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # the fork copied the parent's random state

@@ -216,6 +216,28 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(
     assert [c.metadata.papermill.status for c in nb.cells if c.cell_type == "code"][2] == "failed"
 
 
+@pytest.mark.parametrize("engine", WARM)
+def test_a_fork_of_a_process_that_ran_an_event_loop_still_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    from dataclasses import replace
+
+    from jupyter_core.utils import run_sync
+
+    from csnb.batch import make_job
+    from csnb.project import Project
+    from csnb.warm import run_forked
+
+    async def answer() -> int:
+        return 42
+
+    assert run_sync(answer)() == 42  # this process now caches an event loop, as a notebook client leaves it
+    root = make_project(tmp_path / "p", ["alpha"])
+    monkeypatch.chdir(root)
+    result = run_forked(replace(make_job(Project(root), "alpha", engine=engine), timeout=60))
+    assert result.status == "ok", result.error
+
+
 def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
