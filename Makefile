@@ -42,8 +42,11 @@ demo: install
 	done
 	@echo "reports:"; find reports -name '*.html' | sort
 
+# Test files run on TEST_WORKERS processes (one file stays on one process: its fixtures are shared).
+TEST_WORKERS ?= 2
+
 test: install-test browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) reports .csnb .pytest_cache .hypothesis

@@ -261,7 +261,14 @@ def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None,
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
     sys.argv = ["ipykernel_launcher", *argv]
+    from IPython.core.interactiveshell import InteractiveShell
     from ipykernel.kernelapp import IPKernelApp
+
+    # a shell singleton this process inherited (an in-process warm-shell run) would make the
+    # kernel's own shell refuse to start: a second singleton of the same family
+    for singleton in (InteractiveShell, IPKernelApp):
+        if singleton.initialized():
+            type(singleton.instance()).clear_instance()
 
     IPKernelApp.launch_instance(argv=[*argv, f"--IPKernelApp.parent_handle={parent}"])
 

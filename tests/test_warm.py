@@ -217,7 +217,7 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(
 
 
 @pytest.mark.parametrize("engine", WARM)
-def test_a_fork_of_a_process_that_ran_an_event_loop_still_reports(
+def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
     from dataclasses import replace
@@ -227,11 +227,13 @@ def test_a_fork_of_a_process_that_ran_an_event_loop_still_reports(
     from csnb.batch import make_job
     from csnb.project import Project
     from csnb.warm import run_forked
+    from csnb.warmshell import new_shell
 
     async def answer() -> int:
         return 42
 
     assert run_sync(answer)() == 42  # this process now caches an event loop, as a notebook client leaves it
+    new_shell()  # and holds an IPython shell singleton, as an in-process warm-shell run leaves it
     root = make_project(tmp_path / "p", ["alpha"])
     monkeypatch.chdir(root)
     result = run_forked(replace(make_job(Project(root), "alpha", engine=engine), timeout=60))
