@@ -270,6 +270,7 @@ def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
 
 def _detach(parent: int, keep_fd: int) -> None:
     """Own session, killed with the fork server, no inherited descriptors, the user's environment back."""
+    freeze_inherited()
     os.setsid()  # a kill of this report's group hits only it and what its cells started
     if sys.platform.startswith("linux"):
         import ctypes
@@ -292,6 +293,18 @@ def _detach(parent: int, keep_fd: int) -> None:
     forget_event_loops()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
+
+
+def freeze_inherited() -> None:
+    """Never collect what the fork copied: its finalizers belong to the parent.
+
+    A report forked from a process where notebook clients had run once died of libzmq's abort
+    "Bad file descriptor (src/epoll.cpp:86)": garbage zmq objects copied by the fork, finalized here
+    on descriptors this fork has closed. Frozen objects are never collected in the fork.
+    """
+    import gc
+
+    gc.freeze()
 
 
 def forget_event_loops() -> None:

@@ -235,8 +235,9 @@ def fork_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None) ->
 
 
 def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None, parent: int) -> None:
-    from .warm import _max_fd, forget_event_loops
+    from .warm import _max_fd, forget_event_loops, freeze_inherited
 
+    freeze_inherited()
     os.setsid()
     if sys.platform.startswith("linux"):
         import ctypes

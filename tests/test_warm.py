@@ -236,7 +236,8 @@ def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
     new_shell()  # and holds an IPython shell singleton, as an in-process warm-shell run leaves it
     root = make_project(tmp_path / "p", ["alpha"])
     monkeypatch.chdir(root)
-    result = run_forked(replace(make_job(Project(root), "alpha", engine=engine), timeout=60))
+    job = replace(make_job(Project(root), "alpha", engine=engine), timeout=60)
+    result = run_forked(job)
     assert result.status == "ok", result.error
 
 
