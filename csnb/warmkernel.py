@@ -262,8 +262,8 @@ def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None,
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
     sys.argv = ["ipykernel_launcher", *argv]
-    from IPython.core.interactiveshell import InteractiveShell
     from ipykernel.kernelapp import IPKernelApp
+    from IPython.core.interactiveshell import InteractiveShell
 
     # a shell singleton this process inherited (an in-process warm-shell run) would make the
     # kernel's own shell refuse to start: a second singleton of the same family
@@ -285,7 +285,7 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
         return self._manager
 
     async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
-        """Execute one cell; if the kernel dies in it or it times out, mark it failed so the report names it."""
+        """Execute one cell; if its kernel dies or it times out, mark it failed (the report names it)."""
         try:
             return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
         except (DeadKernelError, CellTimeoutError):
