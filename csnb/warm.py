@@ -177,9 +177,9 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
                 result.phases["start"] = result.phases.get("start", 0.0) + max(0.0, overhead)
             result.duration += max(0.0, overhead)
             return result
-    from .worker import worker_failure
+    from .worker import describe_exit, worker_failure
 
-    reason = f"DeadKernelError: its report process died ({_describe(status)})"
+    reason = f"DeadKernelError: its report process died ({describe_exit(os.waitstatus_to_exitcode(status))})"
     return worker_failure(job, reason, owner_pid, time.perf_counter() - started)
 
 
@@ -237,21 +237,11 @@ def _kill(pid: int) -> None:
         pass
 
 
-def _describe(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        try:
-            return f"killed by {signal.Signals(sig).name}"
-        except ValueError:
-            return f"killed by signal {sig}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
-
-
 def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
     """In the forked child: detach, run the job with its warm engine, send the result, exit."""
     code = 0
     try:
-        _detach(parent, write_fd)
+        detach(parent, write_fd)
         from .runner import run_job
 
         result = run_job(job, owner_pid=owner_pid)
@@ -268,21 +258,24 @@ def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
             os._exit(code)  # never run the parent's atexit handlers or finalizers here
 
 
-def _detach(parent: int, keep_fd: int) -> None:
-    """Own session, killed with the fork server, no inherited descriptors, the user's environment back."""
+def detach(parent: int, keep_fd: int | None = None) -> None:
+    """In a fork: own session, dies with ``parent``, no inherited descriptors but ``keep_fd``, user env."""
     freeze_inherited()
-    os.setsid()  # a kill of this report's group hits only it and what its cells started
+    os.setsid()  # a kill of this process's group hits only it and what it started
     if sys.platform.startswith("linux"):
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
-        os._exit(1)  # the fork server died between fork and prctl
+        os._exit(1)  # the parent died between fork and prctl
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the worker's job stream is not for report code
     os.close(null)
-    os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, _max_fd())
+    if keep_fd is None:
+        os.closerange(3, _max_fd())
+    else:
+        os.closerange(3, keep_fd)
+        os.closerange(keep_fd + 1, _max_fd())
     for name, value in _saved_env.items():
         if value is None:
             os.environ.pop(name, None)

@@ -235,32 +235,17 @@ def fork_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None) ->
 
 
 def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None, parent: int) -> None:
-    from .warm import _max_fd, forget_event_loops, freeze_inherited
+    from .warm import detach
 
-    freeze_inherited()
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)  # the report process died between fork and prctl
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.closerange(3, _max_fd())  # the report process's sockets, pipes and event loop are not the kernel's
+    detach(parent)  # the report process's sockets, pipes and event loop are not the kernel's
     if env is not None:
         os.environ.clear()
         os.environ.update(env)
     if cwd:
         os.chdir(cwd)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGPIPE):
-        signal.signal(signum, signal.SIG_DFL if signum != signal.SIGPIPE else signal.SIG_IGN)
-    # the fork copied the report process's running event loop, whose descriptors are closed now
-    forget_event_loops()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as in a Python started from the command line
     asyncio.set_event_loop(asyncio.new_event_loop())
-    if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
     sys.argv = ["ipykernel_launcher", *argv]
     from ipykernel.kernelapp import IPKernelApp
     from IPython.core.interactiveshell import InteractiveShell
@@ -302,6 +287,8 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
             code = self._manager.kernel_exit if self._manager else None
             if code is None:
                 raise
+            from .worker import describe_exit
+
             raise DeadKernelError(f"{exc} ({describe_exit(code)})") from None
 
     async def async_start_new_kernel_client(self) -> Any:
@@ -316,16 +303,6 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
 
     # the stock sync wrapper is bound to the stock coroutine
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-
-def describe_exit(code: int) -> str:
-    """``killed by SIGSEGV`` for a negative exit code, else ``exit status N``."""
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
 
 
 class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]

@@ -107,7 +107,7 @@ class Worker:
             self._wait_ready()
         except (TimeoutError, EOFError, OSError, pickle.UnpicklingError, struct.error):
             return worker_failure(
-                job, f"its worker process did not start ({_describe(self.kill())})", self.pid, 0.0
+                job, f"its worker process did not start ({describe_exit(self.kill())})", self.pid, 0.0
             )
         started = time.perf_counter()
         deadline = time.monotonic() + timeout if timeout else None
@@ -118,7 +118,7 @@ class Worker:
             self.kill()
             reason = f"did not finish within {timeout:g} s and was stopped"
         except (EOFError, OSError, pickle.UnpicklingError, struct.error):
-            reason = f"its worker process died ({_describe(self.kill())})"
+            reason = f"its worker process died ({describe_exit(self.kill())})"
         return worker_failure(job, reason, self.pid, time.perf_counter() - started)
 
     def _wait_ready(self) -> None:
@@ -262,7 +262,8 @@ def _killpg(pid: int) -> None:
             pass
 
 
-def _describe(status: int) -> str:
+def describe_exit(status: int) -> str:
+    """``killed by SIGSEGV`` for a negative exit code (``Popen.returncode`` style), else ``exit status N``."""
     if status < 0:
         try:
             return f"killed by {signal.Signals(-status).name}"
