@@ -132,7 +132,7 @@ def naive_one(root: Path, notebook: Path, client: str, out: Path, memory: PeakMe
     )
     t1 = time.perf_counter()
     _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, memory)
-    from csnb.runner import _execution_phases  # the split the batch reports, from papermill's stamps
+    from csnb.run.job import _execution_phases  # the split the batch reports, from papermill's stamps
 
     phases = _execution_phases(nbformat.read(executed, as_version=4), t1 - t0)
     return executed, {**phases, "export": time.perf_counter() - t1}

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from csnb.demodata import SYNTHETIC_START, synthetic_observations, synthetic_plan
-from csnb.engine import evaluate, evaluate_portfolio
+from csnb.demo.data import SYNTHETIC_START, synthetic_observations, synthetic_plan
+from csnb.indicators.evaluation import evaluate, evaluate_portfolio
 from csnb.plan import Plan
 
 

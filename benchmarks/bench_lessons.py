@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from csnb.kb import Filters, open_kb
+from csnb.store.lessons import Filters, open_kb
 
 STAGES = ["discovery", "onboarding", "adoption", "value", "renewal", "expansion"]
 CATEGORIES = ["process", "people", "technology", "data", "communication", "scope", "vendor", "commercial"]

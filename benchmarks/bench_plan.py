@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from csnb.plan import Plan, load_plan, validate_document
-from csnb.yamlio import load_located
+from csnb.plan.located import load_located
 
 ENV = {"CSNB_WAREHOUSE_URL": "postgresql://reporter@warehouse.example.com/analytics"}
 STAGES = ["discovery", "onboarding", "adoption", "value", "renewal", "expansion"]

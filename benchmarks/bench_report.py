@@ -3,7 +3,7 @@
 Builds the demo project in a temporary folder and, for one demo client, measures in the same run:
 
 * csnb in process: papermill executes the report notebook (the parameters ``csnb run`` passes), then
-  ``csnb.render.render_notebook`` exports it: the two stages timed apart;
+  ``csnb.render.exporter.render_notebook`` exports it: the two stages timed apart;
 * ``csnb run CLIENT`` end to end (a fresh process, as a user or a scheduler runs it), for the
   operator and executive audiences and for ``--static``, with the size of each HTML file;
 * the naive loop people write by hand: the ``papermill`` command, then
@@ -53,7 +53,7 @@ def run(*args: str, cwd: Path) -> None:
 
 def build_demo(root: Path) -> None:
     """``csnb demo`` plus the report notebook, as a project folder has it."""
-    from csnb.scaffold import bundled_notebooks
+    from csnb.project.scaffold import bundled_notebooks
 
     run(tool("csnb"), "demo", "--dir", str(root), cwd=root)
     (root / "notebooks").mkdir(exist_ok=True)
@@ -75,7 +75,7 @@ def csnb_in_process(root: Path, client: str, audience: str, out: Path) -> dict:
     import nbformat
     import papermill as pm
 
-    from csnb.render import render_notebook
+    from csnb.render.exporter import render_notebook
 
     executed = out / f"{audience}.ipynb"
     execute, _ = timed(

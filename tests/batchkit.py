@@ -109,7 +109,7 @@ def csnb_processes(marker: str) -> list[str]:
     for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
-            if ("csnb.worker" in cmd or "ipykernel" in cmd) and marker in (proc.info["cwd"] or ""):
+            if ("csnb.run.worker" in cmd or "ipykernel" in cmd) and marker in (proc.info["cwd"] or ""):
                 found.append(f"{proc.info['pid']} {cmd}")
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from batchkit import CSNB, csnb, csnb_processes, make_project, summary
 
-from csnb.store import Store
+from csnb.store.runs import Store
 
 HEALTHY = ["alpha", "beta"]
 FAULTY = {
@@ -172,7 +172,7 @@ def test_progress_never_mixes_into_json(tmp_path: Path, option: str | None) -> N
 
 def test_an_unreaped_worker_counts_as_gone_so_its_run_is_retried() -> None:
     # where init does not reap orphans, a killed batch's workers stay zombies that signal 0 reaches
-    from csnb.worker import pid_alive
+    from csnb.run.worker import pid_alive
 
     child = os.fork()
     if child == 0:

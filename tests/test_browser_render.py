@@ -6,7 +6,7 @@ import pytest
 from browser import chromium_or_skip, open_report
 from test_render import LEAKS, executed  # noqa: F401 - executed is a fixture
 
-from csnb.render import render_notebook
+from csnb.render.exporter import render_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,4 +1,4 @@
-"""The plan's .ics calendar: it parses back, and its recurrences expand to csnb.schedule's dates."""
+"""The plan's .ics calendar: it parses back, and its recurrences expand to csnb.plan.cadence's dates."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import textwrap
 import pytest
 from dateutil.rrule import rrulestr
 
-from csnb.calendar_ics import write_calendar
+from csnb.plan.calendar import write_calendar
 from csnb.plan import load_plan
-from csnb.schedule import occurrences
+from csnb.plan.cadence import occurrences
 
 icalendar = pytest.importorskip("icalendar")
 
@@ -85,7 +85,7 @@ def test_milestones_are_all_day_events_on_their_due_date(plan, tmp_path):
 def test_cli_calendar_writes_the_file(plan, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import csnb.cli_send  # noqa: F401 - registers `send` and `calendar`
+    import csnb.cli.send  # noqa: F401 - registers `send` and `calendar`
     from csnb.cli import app
 
     (tmp_path / "parameters").mkdir()

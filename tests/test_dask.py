@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from batchkit import make_project
 
-from csnb.batch import BatchOptions, run_batch
+from csnb.run.batch import BatchOptions, run_batch
 from csnb.errors import ConfigError, RunError, SourceError
-from csnb.executors import DaskExecutor, registry
-from csnb.project import Project
-from csnb.runner import Result
-from csnb.store import Store
+from csnb.run.executors import DaskExecutor, registry
+from csnb.project.folder import Project
+from csnb.run.job import Result
+from csnb.store.runs import Store
 
 distributed = pytest.importorskip("distributed")
 

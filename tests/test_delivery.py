@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from csnb.delivery import (
+from csnb.delivery.send import (
     Courier,
     MailLog,
     UnsafeMessageError,
@@ -31,8 +31,8 @@ from csnb.delivery import (
     send_client,
 )
 from csnb.errors import ConfigError
-from csnb.plancheck import GROUPS
-from csnb.project import Project
+from csnb.plan.checks import GROUPS
+from csnb.project.folder import Project
 
 aiosmtpd = pytest.importorskip("aiosmtpd")
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -258,8 +258,8 @@ def test_a_timeout_is_recorded_and_the_other_clients_mail_still_goes(project, sm
 
 
 def test_failed_messages_are_retried_by_the_next_run(project, smtp):
-    from csnb.delivery import deliver
-    from csnb.runner import Result
+    from csnb.delivery.send import deliver
+    from csnb.run.job import Result
 
     recorder, _ = smtp
     recorder.reject.add("ops@beta.example")
@@ -406,7 +406,7 @@ def test_the_password_comes_from_the_environment_and_is_never_printed(tmp_path, 
 def test_cli_send_dry_run_and_exit_status(project, smtp, monkeypatch):
     from typer.testing import CliRunner
 
-    import csnb.cli_send  # noqa: F401 - registers `send` and `calendar`
+    import csnb.cli.send  # noqa: F401 - registers `send` and `calendar`
     from csnb.cli import app
 
     monkeypatch.chdir(project.root)

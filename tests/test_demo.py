@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 import csnb
 from csnb.cli import app
-from csnb.config import load_config
+from csnb.project.config import load_config
 from csnb.demo import AS_OF, build_demo, build_warehouse, plan_yaml, to_yaml
-from csnb.demodata import synthetic_observations, synthetic_plan
-from csnb.demoplans import DEMO_PLANS
+from csnb.demo.data import synthetic_observations, synthetic_plan
+from csnb.demo.plans import DEMO_PLANS
 from csnb.plan import Plan, load_plan
 
 METRIC_STATUSES = {"achieved", "on_track", "at_risk", "off_track", "missed", "no_data"}
@@ -115,7 +115,7 @@ def test_demo_has_a_down_metric_and_an_approved_change(demo):
 
 def test_statuses_do_not_depend_on_the_seed():
     plans = [Plan.model_validate(make()) for make in DEMO_PLANS.values()]
-    from csnb.demodata import demo_observations
+    from csnb.demo.data import demo_observations
 
     def statuses(seed: int) -> tuple:
         p = csnb.evaluate_portfolio(plans, demo_observations(seed), AS_OF)

@@ -15,7 +15,7 @@ import yaml
 
 import csnb
 from csnb import charts, explore
-from csnb.changes import Diff
+from csnb.indicators.changes import Diff
 from csnb.demo import build_demo
 from csnb.errors import InputError, PlanError, SourceError
 from csnb.plan import Metric

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csnb.engine import evaluate
-from csnb.health import band
+from csnb.indicators.evaluation import evaluate
+from csnb.indicators.health import band
 from csnb.plan import Plan
 
 D = dt.date

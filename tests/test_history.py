@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csnb.cli import app
-from csnb.store import Store
+from csnb.store.runs import Store
 
 
 @pytest.fixture

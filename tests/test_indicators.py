@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csnb.engine import evaluate, evaluate_portfolio
-from csnb.indicators import classify
+from csnb.indicators.evaluation import evaluate, evaluate_portfolio
+from csnb.indicators.metrics import classify
 from csnb.plan import Plan
 
 D = dt.date

@@ -23,7 +23,7 @@ from csnb.cli import app
 from csnb.demo import build_demo
 from csnb.errors import PlanError
 
-LAB = [sys.executable, "-c", "import csnb.cli_lab, csnb.cli; csnb.cli.main()", "lab"]
+LAB = [sys.executable, "-c", "import csnb.cli.lab, csnb.cli; csnb.cli.app.main()", "lab"]
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_csnb_lab_serves_the_notebook_and_sigterm_stops_it(demo, tmp_path):
 
 
 SLEEPER = "import time; print('up', flush=True); time.sleep(120)"
-SERVE = f"import sys, csnb.cli_lab as lab; sys.exit(lab.serve([sys.executable, '-c', {SLEEPER!r}], '.'))"
+SERVE = f"import sys, csnb.cli.lab as lab; sys.exit(lab.serve([sys.executable, '-c', {SLEEPER!r}], '.'))"
 
 
 def test_ctrl_c_stops_the_server_group(tmp_path):

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from csnb.engine import evaluate
-from csnb.kb import Filters, QueryError, open_kb
-from csnb.lessons import export_kb, record_retro, suggest, suggest_for_report
+from csnb.indicators.evaluation import evaluate
+from csnb.store.lessons import Filters, QueryError, open_kb
+from csnb.retro.lessons import export_kb, record_retro, suggest, suggest_for_report
 from csnb.plan import Plan
-from csnb.retro import compute_facts
-from csnb.retrofile import Retro
+from csnb.retro.facts import compute_facts
+from csnb.retro.team import Retro
 
 
 def lesson(client: str, milestone: str, number: int, statement: str, **extra) -> dict:
@@ -352,7 +352,7 @@ def test_kb_page_is_self_contained_and_escapes_what_people_typed(kb, tmp_path):
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     from csnb.demo import build_demo
-    from csnb.lessons import write_demo_retros
+    from csnb.retro.lessons import write_demo_retros
 
     list(build_demo(tmp_path))
     write_demo_retros(tmp_path)
@@ -363,7 +363,7 @@ def project(tmp_path, monkeypatch) -> Path:
 def test_cli_search_list_export_suggest(project):
     from csnb import cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.cli import app
-    from csnb.retroreport import prepare_retro
+    from csnb.retro.notebook import prepare_retro
 
     url = f"sqlite:///{project / '.csnb' / 'store.db'}"
     for client, milestone in (("northwind", "M2"), ("northwind", "M4"), ("acme", "M2"), ("fernhill", "M1")):
@@ -429,9 +429,9 @@ def test_postgres_upsert_is_idempotent_and_ranks_the_phrase_first(pg_url):
 
 
 def test_a_narrow_filter_still_finds_matches_older_than_the_ranking_window(kb, monkeypatch):
-    import csnb.kb
+    import csnb.store.lessons
 
-    monkeypatch.setattr(csnb.kb, "RANK_WINDOW", 2)
+    monkeypatch.setattr(csnb.store.lessons, "RANK_WINDOW", 2)
     kb.upsert(
         [lesson("old", "M1", 1, "Training that only the old client had")]
         + [lesson("new", "M1", i, f"Training number {i}") for i in range(1, 6)]

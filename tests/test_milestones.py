@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from csnb.engine import evaluate
+from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
 
 D = dt.date

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from csnb.errors import CsnbError, Issue
 from csnb.plan import Plan, load_plan, validate_document
-from csnb.yamlio import parse_located
+from csnb.plan.located import parse_located
 
 PLAN = """\
 client: {id: acme, name: Acme Logistics, timezone: America/Chicago}

@@ -9,8 +9,8 @@ from pathlib import Path
 from batchkit import PLAN
 
 from csnb.plan import load_plan
-from csnb.portfolio_page import write_index
-from csnb.store import Store
+from csnb.render.portfolio import write_index
+from csnb.store.runs import Store
 
 EVIL = '<script>alert("x")</script> & Co'
 

@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from csnb import render
-from csnb.render import RenderError, render_notebook, write_html
+from csnb.render.exporter import RenderError, render_notebook, write_html
 
 pytestmark = pytest.mark.slow
 

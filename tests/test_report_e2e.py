@@ -113,7 +113,7 @@ class DemoProject:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> DemoProject:
     """The demo project with the report notebook, and acme's operator report of 1 October already made."""
-    from csnb.scaffold import bundled_notebooks
+    from csnb.project.scaffold import bundled_notebooks
 
     root = tmp_path_factory.mktemp("demo-project")
     project = DemoProject(root)

@@ -186,7 +186,7 @@ def csv_text(rows: list[tuple[str, str, str, float]]) -> str:
 
 def make_project(root: Path, plans: dict[str, dict], files: dict[str, str] | None = None) -> Path:
     """A project folder: csnb.toml pinned to AS_OF, the report notebook, plans and data files."""
-    from csnb.scaffold import bundled_notebooks
+    from csnb.project.scaffold import bundled_notebooks
 
     (root / "parameters").mkdir(parents=True)
     (root / "notebooks").mkdir()

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csnb.engine import evaluate
+from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
-from csnb.retro import compute_facts
-from csnb.retrofile import RetroError, load_retro
+from csnb.retro.facts import compute_facts
+from csnb.retro.team import RetroError, load_retro
 
 CLI = "from csnb import cli_lessons; from csnb.cli import main; main()"
 
@@ -232,7 +232,7 @@ def csnb(folder: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_template_is_a_valid_retro_with_the_facts_as_comments(demo):
     from csnb.plan import load_plan
-    from csnb.retroreport import write_template
+    from csnb.retro.notebook import write_template
 
     path = write_template("northwind", "M2", root=demo, force=True)
     text = path.read_text()
@@ -262,8 +262,8 @@ def test_cli_rejects_a_malformed_retro_with_exit_2(demo):
 
 @pytest.mark.slow
 def test_cli_retro_writes_an_offline_page_and_records_lessons_once(demo):
-    from csnb.kb import open_kb
-    from csnb.lessons import write_demo_retros
+    from csnb.store.lessons import open_kb
+    from csnb.retro.lessons import write_demo_retros
 
     write_demo_retros(demo)
     path = demo / "parameters" / "retros" / "northwind" / "M2.yaml"

@@ -15,11 +15,11 @@ import pytest
 import csnb
 from csnb.errors import ConfigError
 from csnb.plan import load_plan
-from csnb.scaffold import bundled_notebooks, example_csv, init_project
+from csnb.project.scaffold import bundled_notebooks, example_csv, init_project
 
 
 def run_csnb(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The real command line (so exit codes come from ``csnb.cli.main``)."""
+    """The real command line (so exit codes come from ``csnb.cli.app.main``)."""
     return subprocess.run([sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=120)
 
@@ -120,7 +120,7 @@ def test_wheel_bundles_the_notebooks_and_init_uses_them(tmp_path, repo):
         zf.extractall(tmp_path / "site")
     # the unpacked wheel comes first on sys.path, so `csnb` is the wheel's copy, with no source checkout
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
-    code = ("import csnb.scaffold as s, sys; print(s.bundled_notebooks()); "
+    code = ("import csnb.project.scaffold as s, sys; print(s.bundled_notebooks()); "
             "s.init_project(sys.argv[1])")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "proj")], env=env,
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from batchkit import PLAN
 
-from csnb.batch import resolve_at
+from csnb.run.batch import resolve_at
 from csnb.plan import load_plan
-from csnb.project import Project
-from csnb.schedule import due_reports, latest_occurrence, plan_zone
+from csnb.project.folder import Project
+from csnb.plan.cadence import due_reports, latest_occurrence, plan_zone
 
 UTC = dt.UTC
 NEVER_DONE = lambda *key: False  # noqa: E731

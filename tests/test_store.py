@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from csnb.store import MIGRATIONS, Store
+from csnb.store.runs import MIGRATIONS, Store
 
 WRITERS, RUNS_EACH = 4, 40
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from csnb.yamlio import _parse_ruamel, parse_located
+from csnb.plan.located import _parse_ruamel, parse_located
 
 REPO = Path(__file__).resolve().parent.parent
 

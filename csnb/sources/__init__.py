@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .pull import Observations, pull
-from .registry import SourceRegistry, registry
+from csnb.sources.pull import Observations, pull
+from csnb.sources.registry import SourceRegistry, registry
 
 __all__ = ["Observations", "SourceRegistry", "pull", "registry"]

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote, quote_plus
 
-from ..errors import SourceError
-from ..plan import ENV_REF
+from csnb.errors import SourceError
+from csnb.plan.models import ENV_REF
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..plan import Metric, Plan
-    from ..plan import Source as SourceSpec
+    from csnb.plan.models import Metric, Plan
+    from csnb.plan.models import Source as SourceSpec
 
 REDACTED = "***"
 # Shorter values are not secrets, and masking them would garble every message they occur in.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SourceError
-from ..plan import Metric
-from .base import MetricSource, first_line
-from .tidy import pick_columns
+from csnb.errors import SourceError
+from csnb.plan.models import Metric
+from csnb.sources.base import MetricSource, first_line
+from csnb.sources.tidy import pick_columns
 
 
 class FileSource(MetricSource):

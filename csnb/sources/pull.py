@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, SourceError
-from ..plan import Metric, Plan
-from .base import MetricSource, first_line
-from .registry import registry
+from csnb.errors import ConfigError, InputError, SourceError
+from csnb.plan.models import Metric, Plan
+from csnb.sources.base import MetricSource, first_line
+from csnb.sources.registry import registry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,7 @@ def _fetch(source: MetricSource, metric: Metric, start: dt.date, end: dt.date) -
     """One metric's checked rows between ``start`` and ``end`` inclusive, with client and metric columns."""
     import pandas as pd
 
-    from .tidy import checked
+    from csnb.sources.tidy import checked
 
     rows = checked(source.fetch(metric, start, end), source.plan.client.timezone)
     rows = rows[(rows["date"] >= pd.Timestamp(start)) & (rows["date"] <= pd.Timestamp(end))]
@@ -95,7 +95,7 @@ def _open(plan: Plan, name: str, env: Mapping[str, str] | None) -> MetricSource:
         raise SourceError(f"the plan has no source named {name!r}; add it under `sources`")
     try:
         cls = registry.get(spec.kind)
-    except KeyError:
+    except ConfigError:
         raise SourceError(f"unknown source kind {spec.kind!r}; known kinds: {', '.join(registry.kinds())}") from None
     return cls(name, spec, plan, env)
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import SourceError
-from ..plan import Metric
-from .base import MetricSource, first_line
-from .tidy import pick_columns
+from csnb.errors import SourceError
+from csnb.plan.models import Metric
+from csnb.sources.base import MetricSource, first_line
+from csnb.sources.tidy import pick_columns
 
 # The only parameters a metric's query may name; each is bound, never formatted into the SQL.
 PARAMETERS = ("client", "metric", "start", "end")

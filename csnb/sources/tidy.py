@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ..errors import SourceError
+from csnb.errors import SourceError
 
 TIDY = ("client", "metric", "date", "value", "segment")
 

@@ -1,0 +1,7 @@
+"""The ``csnb`` command line: one module per command group, parsing and printing only."""
+
+from __future__ import annotations
+
+from csnb.cli.app import app, main
+
+__all__ = ["app", "main"]

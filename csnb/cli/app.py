@@ -1,0 +1,171 @@
+"""The ``csnb`` command line: argument parsing only; every command calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from csnb import __version__
+from csnb.errors import CsnbError, InputError
+
+# pretty exceptions off: a traceback with locals could print a resolved secret
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode="markdown",
+                  pretty_exceptions_enable=False, pretty_exceptions_show_locals=False,
+                  help="Client success notebooks: run client success plans as code.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _say(text: str, style: str | None = None, console: Console = out) -> None:
+    # markup=False: plan text is user input and must never be read as rich markup
+    console.print(text, markup=False, style=style)
+
+
+def _version(value: bool) -> None:
+    if value:
+        _say(f"csnb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Client success notebooks: run client success plans as code."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Plan files or folders (default: parameters/).")] = None,
+) -> None:
+    """Check plans and print every problem as file:line:column: field: message.
+
+    Example: `csnb validate parameters/acme.yaml`
+    """
+    from csnb.project.folder import Project, check_files, display_path
+
+    paths = paths or [Project().config.parameters]
+    results = check_files(paths)
+    if not results:
+        _say(f"no plan files found in {', '.join(map(str, paths))}", "red", err)
+        raise typer.Exit(2)
+    bad = 0
+    for r in results:
+        if r.plan is not None:
+            p = r.plan
+            _say(f"ok {display_path(r.path)}: {p.client.id} — {len(p.metrics)} metrics, "
+                 f"{len(p.milestones)} milestones, {len(p.risks)} risks", "green")
+        else:
+            bad += 1
+            for issue in r.issues:
+                _say(str(issue), "red")
+    _say(f"{len(results) - bad} valid, {bad} invalid", "bold")
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a plan, for editors that validate YAML as you type.
+
+    Example: `csnb schema > plan.schema.json`
+    """
+    from csnb.plan.load import plan_schema
+
+    sys.stdout.write(json.dumps(plan_schema(), indent=2) + "\n")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="New project folder (created; must be empty if it exists).")],
+) -> None:
+    """Create a project folder with the bundled notebooks, a csnb.toml and an example plan.
+
+    Example: `csnb init my-success-plans`
+    """
+    from csnb.project.scaffold import init_project
+
+    for path in init_project(folder):
+        _say(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Project folder to write the demo into.")] = Path("."),
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic warehouse.")] = 7,
+) -> None:
+    """Build the deterministic demo warehouse and demo plans, then summarise them.
+
+    Example: `csnb demo --dir .`
+    """
+    from csnb.demo.build import build_demo
+
+    for line in build_demo(folder, seed=seed):
+        _say(line)
+
+
+def _date(value: str | None, option: str) -> "dt.date | None":
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@app.command()
+def status(
+    client: Annotated[str | None, typer.Argument(help="Client id (the plan's file name).")] = None,
+    all_clients: Annotated[bool, typer.Option("--all", help="Every plan in parameters/.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to evaluate (default: today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print health, goals, metrics, milestones and risks of one client or the whole portfolio.
+
+    Example: `csnb status acme --as-of 2026-10-15`
+    """
+    from csnb.indicators.portfolio import portfolio_status, print_status
+
+    if not client and not all_clients:
+        raise InputError("name a client or pass --all")
+    result = portfolio_status(None if all_clients else [client], _date(as_of, "--as-of"))
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    else:
+        print_status(result, out)
+
+
+def _register_command_modules() -> None:
+    # each command family lives in its own module and registers itself on `app`
+    from csnb.cli import lab as cli_lab
+    from csnb.cli import lessons as cli_lessons
+    from csnb.cli import runs as cli_runs
+    from csnb.cli import send as cli_send  # noqa: F401
+
+
+_register_command_modules()
+
+
+def main() -> None:
+    """Entry point of the console script: map csnb errors to messages and exit codes."""
+    try:
+        app()
+    except InputError as exc:
+        for issue in exc.issues:
+            _say(str(issue), "red", err)
+        sys.exit(exc.exit_code)
+    except CsnbError as exc:
+        _say(f"error: {exc}", "red", err)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

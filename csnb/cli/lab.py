@@ -1,0 +1,145 @@
+"""``csnb lab``: JupyterLab in the project, opened on an exploration notebook for one client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csnb.cli.app import _date, _say, app
+from csnb.errors import CsnbError
+
+NOTEBOOK = "exploration.ipynb"
+STOP_GRACE_SECONDS = 20.0  # time JupyterLab gets to shut its kernels down before it is killed
+
+
+def exploration_template(notebooks: Path) -> Path:
+    """The project's own ``exploration.ipynb`` when it has one (it may be tuned), else the bundled one."""
+    own = notebooks / NOTEBOOK
+    if own.is_file():
+        return own
+    from csnb.project.scaffold import bundled_notebooks
+
+    bundled = bundled_notebooks() / NOTEBOOK
+    if not bundled.is_file():
+        raise CsnbError(f"no {NOTEBOOK} in {notebooks} or in this csnb installation; reinstall csnb")
+    return bundled
+
+
+def last_report_date(reports: Path, client: str) -> dt.date | None:
+    """The newest ``reports/<client>/<as_of>/`` date, so exploring starts where the last report did."""
+    dates = []
+    for folder in (reports / client).glob("*"):
+        try:
+            dates.append(dt.date.fromisoformat(folder.name))
+        except ValueError:
+            continue
+    return max(dates, default=None)
+
+
+def prepare_notebook(root: Path, client: str, as_of: dt.date | None = None,
+                     fresh: bool = False) -> tuple[Path, bool]:
+    """``notebooks/explore-<client>.ipynb`` with its parameters injected (not executed); True when written.
+
+    An existing copy is the analyst's work and is kept unless ``fresh``.
+    """
+    import papermill as pm
+
+    from csnb.project.folder import Project
+
+    project = Project(root)
+    project.plan_path(client)  # an unknown client fails here, naming the known ones
+    target = project.config.notebooks / f"explore-{client}.ipynb"
+    if target.exists() and not fresh:
+        return target, False
+    as_of = as_of or last_report_date(project.config.reports, client)
+    parameters = {"client": client, **({"as_of": as_of.isoformat()} if as_of else {})}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.partial.ipynb")
+    template = exploration_template(project.config.notebooks)
+    pm.execute_notebook(str(template), str(partial), parameters=parameters, prepare_only=True,
+                        progress_bar=False)
+    os.replace(partial, target)  # never a half-written notebook under the analyst's name
+    return target, True
+
+
+def lab_command(root: Path, notebook: Path | None, port: int | None, browser: bool,
+                extra: list[str]) -> list[str]:
+    """The JupyterLab command line: this Python's JupyterLab, serving ``root`` on 127.0.0.1."""
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1"]
+    if port is not None:
+        # a port asked for is that port or an error, never a neighbour the caller does not know about
+        command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if not browser:
+        command.append("--no-browser")
+    command += extra
+    if notebook is not None:
+        command.append(str(notebook.relative_to(root)))
+    return command
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop JupyterLab's process group: SIGTERM (it shuts its kernels down), SIGKILL after ``grace``."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def serve(command: list[str], cwd: Path) -> int:
+    """Run JupyterLab until it exits or Ctrl-C / SIGTERM stops it; return its exit status."""
+    # its own session: the terminal's Ctrl-C reaches csnb only, and csnb stops the whole group once
+    proc = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop(proc)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab(
+    ctx: typer.Context,
+    client: Annotated[str | None, typer.Argument(help="Client id: open an exploration notebook.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to explore (default: the client's last "
+                                                              "report, else today).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: 8888 or the next free one).")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Replace an existing explore notebook.")] = False,
+) -> None:
+    """Start JupyterLab in the project on a copy of the exploration notebook for CLIENT.
+
+    Other options go to JupyterLab, e.g. `--IdentityProvider.token=...`. Ctrl-C stops it.
+
+    Example: `csnb lab acme` · `csnb lab acme --no-browser --port 8890`
+    """
+    from csnb.project.folder import Project
+
+    root = Project().root
+    notebook = None
+    if client:
+        notebook, written = prepare_notebook(root, client, _date(as_of, "--as-of"), fresh)
+        _say(f"{'wrote' if written else 'kept your'} {notebook.relative_to(root)}")
+    _say(f"starting JupyterLab in {root}; Ctrl-C stops it")
+    status = serve(lab_command(root, notebook, port, not no_browser, list(ctx.args)), root)
+    if status:
+        raise typer.Exit(status)

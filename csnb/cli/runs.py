@@ -1,0 +1,278 @@
+"""``csnb run`` and ``csnb history``: report runs for one client or the portfolio."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from csnb.cli.app import _date, _say, app, err, out
+from csnb.errors import InputError
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--at: not a date-time (YYYY-MM-DDTHH:MM, optionally +HH:MM): {value!r}") from None
+
+
+def _clients(value: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in value.split(",") if c.strip()) if value else ()
+
+
+@app.command()
+def run(
+    client: Annotated[str | None, typer.Argument(help="Client id (the plan's file name).")] = None,
+    all_clients: Annotated[bool, typer.Option("--all", help="Every client's report for --as-of.")] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="The reports the plans' cadence asks for by --at.")
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="With --due: the moment to evaluate (default: now; a naive time is in csnb.toml's timezone)."
+        ),
+    ] = None,
+    clients: Annotated[str | None, typer.Option(help="Only these clients: a,b,c.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-run reports that already succeeded.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Only reports whose last run failed.")
+    ] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel jobs (default: cores).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would run; run nothing.")] = False,
+    executor: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Report date (default: today).")] = None,
+    audience: Annotated[str, typer.Option(help="executive or operator.")] = "operator",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/).")] = None,
+    static: Annotated[
+        bool, typer.Option("--static", help="Plain SVG charts, no JavaScript (for e-mail).")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds allowed per report; an overrunning one is stopped and recorded as failed."
+        ),
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option("--send", help="E-mail each new report to its ritual's recipients (see csnb send)."),
+    ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="How cells run: kernel (a stock ipykernel per report), warm-kernel (an ipykernel "
+            "forked from a process that imported the report's libraries once) or warm-shell (a fresh "
+            "IPython shell in such a fork). Default: warm-shell."
+        ),
+    ] = None,
+) -> None:
+    """Run report notebooks: one client, or a batch (`--all`, `--due`, `--retry-failed`).
+
+    Exit status: 0 every report succeeded, 1 some failed, 2 invalid plan, configuration or options.
+
+    Example: `csnb run acme --audience executive` ·
+    `csnb run --due --json` (from cron) · `csnb run --all --jobs 4 --timeout 300`
+    """
+    if client is None and not (all_clients or due or retry_failed):
+        raise InputError("name a client, or pass --all, --due or --retry-failed")
+    if client is not None:
+        if all_clients or due or retry_failed or clients:
+            raise InputError("name one client, or use --all/--due/--retry-failed with --clients a,b")
+        _run_one(client, as_of, audience, out_dir, static, timeout, store, as_json, engine)
+        return
+    from csnb.run.batch import BatchOptions
+
+    opts = BatchOptions(
+        all=all_clients,
+        due=due,
+        retry_failed=retry_failed,
+        at=_datetime(at),
+        as_of=_date(as_of, "--as-of"),
+        clients=_clients(clients),
+        audience=audience,
+        force=force,
+        jobs=jobs,
+        timeout=timeout,
+        executor=executor,
+        address=address,
+        dry_run=dry_run,
+        static=static,
+        store_url=store,
+        out_dir=out_dir,
+        **({"engine": engine} if engine else {}),
+    )
+    _run_batch(opts, as_json, send)
+
+
+def _run_one(
+    client: str,
+    as_of: str | None,
+    audience: str,
+    out_dir: Path | None,
+    static: bool,
+    timeout: float | None,
+    store: str | None,
+    as_json: bool,
+    engine: str | None = None,
+) -> None:
+    from csnb.run.batch import run_single
+
+    result = run_single(
+        client,
+        as_of=_date(as_of, "--as-of"),
+        audience=audience,
+        out_dir=out_dir,
+        static=static,
+        timeout=timeout,
+        store_url=store,
+        **({"engine": engine} if engine else {}),
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif result.status == "ok":
+        _say(f"ok {result.client}: {result.html} ({result.duration:.1f} s)", "green")
+    else:
+        _say(f"failed {result.error}", "red", err)
+        if result.notebook:
+            _say(f"executed notebook kept for debugging: {result.notebook}", None, err)
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+def _run_batch(opts: Any, as_json: bool, send: bool = False) -> None:
+    from csnb.run.batch import run_batch
+
+    live = err.is_terminal and not opts.dry_run
+    with _Progress(enabled=live, quiet=as_json) as progress:
+        summary = run_batch(opts, on_start=progress.start, on_result=progress.advance)
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, default=str) + "\n")
+    else:
+        _print_summary(summary)
+    code = summary.exit_code
+    if send and not opts.dry_run:
+        code = max(code, _send(summary.results, opts.store_url, as_json))
+    raise typer.Exit(code)
+
+
+def _send(results: Any, store_url: str | None, as_json: bool) -> int:
+    """E-mail the batch's successful reports; 1 when a message failed (the batch's reports are kept)."""
+    from csnb.cli.send import report
+    from csnb.delivery.send import deliver
+    from csnb.project.folder import Project
+
+    try:
+        report(deliver(results, Project(), store_url=store_url), as_json)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    return 0
+
+
+def _print_summary(summary: Any) -> None:
+    if summary.dry_run:
+        for job in summary.planned:
+            _say(
+                f"would run {job.client} {job.audience} {job.as_of.isoformat()}"
+                + (f" ({job.ritual})" if job.ritual else "")
+            )
+    for skip in summary.skipped:
+        _say(f"skipped {skip['client']} {skip['audience']} {skip['as_of']}: {skip['reason']}", "dim")
+    if summary.dry_run:
+        _say(f"{len(summary.planned)} to run, {len(summary.skipped)} skipped", "bold")
+        return
+    for r in summary.failed:
+        _say(f"failed {r.error}", "red", err)
+        if r.notebook:
+            _say(f"  executed notebook kept: {r.notebook}", None, err)
+    ok = len(summary.results) - len(summary.failed)
+    _say(
+        f"{ok} ok, {len(summary.failed)} failed, {len(summary.skipped)} skipped in {summary.duration:.1f} s"
+        + (f"; portfolio: {summary.index}" if summary.index else ""),
+        "red" if summary.failed else "bold",
+    )
+
+
+class _Progress:
+    """A rich progress bar on a terminal's stderr; one plain line per report otherwise (none with --json)."""
+
+    def __init__(self, enabled: bool, quiet: bool):
+        self.enabled, self.quiet, self.bar, self.task = enabled, quiet, None, None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.__enter__()
+        return self
+
+    def start(self, jobs: list[Any]) -> None:
+        """Show the batch size."""
+        if self.bar is not None:
+            self.task = self.bar.add_task("reports", total=len(jobs))
+
+    def advance(self, result: Any) -> None:
+        """Count one finished report."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, advance=1, description=f"{result.status} {result.client}")
+        if not self.quiet:
+            style = "green" if result.status == "ok" else "red"
+            line = (
+                f"{result.status} {result.client} {result.audience} {result.as_of} ({result.duration:.1f} s)"
+            )
+            (
+                self.bar.console.print(line, style=style, markup=False)
+                if self.bar is not None
+                else _say(line, style)
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@app.command()
+def history(
+    client: Annotated[str | None, typer.Argument(help="Only this client's runs.")] = None,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print past report runs as a table: when, what, status, duration, error.
+
+    Example: `csnb history acme --limit 10`
+    """
+    from csnb.run.history import past_runs, runs_table
+
+    rows = past_runs(client, limit, store)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+    else:
+        from rich.console import Console
+
+        # a pipe or a log file has no width; give the table room instead of rich's 80 columns
+        console = out if out.is_terminal else Console(width=160, highlight=False)
+        console.print(runs_table(rows))

@@ -1,0 +1,106 @@
+"""The plan's calendar as an ``.ics`` file: rituals as recurring events, milestones' due dates all-day.
+
+Each ritual starts on the date ``csnb.schedule`` starts it, at its time in the client's time zone, with
+its RRULE as written in the plan, so a calendar program expands it to the dates csnb reports on. UIDs
+are stable (client, ritual or milestone), so importing a newer file updates the events instead of
+adding copies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
+    from csnb.plan.models import Milestone, Plan, Ritual
+
+PRODID = "-//csnb//client success plan//EN"
+
+
+def calendar(plan: Plan, stamp: dt.datetime | None = None) -> Calendar:
+    """An iCalendar of the plan's rituals (with RRULE, attendees and agenda) and milestone due dates."""
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"{plan.client.name} — success plan")
+    cal.add("x-wr-timezone", plan.client.timezone)
+    stamp = stamp or dt.datetime.now(dt.UTC)
+    for ritual in plan.cadence:
+        cal.add_component(ritual_event(plan, ritual, stamp))
+    for milestone in plan.milestones:
+        cal.add_component(milestone_event(plan, milestone, stamp))
+    cal.add_missing_timezones()  # a VTIMEZONE for the client's zone, as RFC 5545 asks for a TZID
+    return cal
+
+
+def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
+    """One ritual as a recurring event in the client's time zone."""
+    from icalendar import Event, vCalAddress, vRecur, vText
+
+    from csnb.delivery.send import recipients
+    from csnb.plan.cadence import ritual_start
+
+    hour, minute = (int(x) for x in ritual.time.split(":"))
+    start = dt.datetime.combine(
+        ritual_start(plan, ritual), dt.time(hour, minute), tzinfo=ZoneInfo(plan.client.timezone)
+    )
+    event = Event()
+    event.add("uid", f"{plan.id}.ritual.{ritual.ritual}@csnb")
+    event.add("dtstamp", stamp)
+    event.add("summary", f"{plan.client.name}: {ritual.ritual}")
+    event.add("dtstart", start)
+    event.add("duration", dt.timedelta(minutes=ritual.duration_minutes))
+    event.add("rrule", vRecur.from_ical(ritual.rrule))
+    event.add("description", ritual_description(ritual))
+    event.add("categories", [ritual.channel])
+    for person in recipients(plan, ritual):
+        if person.email:
+            attendee = vCalAddress(f"mailto:{person.email}")
+            attendee.params["cn"] = vText(person.name)
+            attendee.params["role"] = vText(
+                "REQ-PARTICIPANT" if person.side == "client" else "OPT-PARTICIPANT"
+            )
+            event.add("attendee", attendee, encode=0)
+    return event
+
+
+def ritual_description(ritual: Ritual) -> str:
+    """What the event is for: agenda, audience and channel."""
+    lines = [f"Agenda: {ritual.agenda}"] if ritual.agenda else []
+    lines.append(f"Report: {ritual.audience} edition, by {ritual.channel}.")
+    return "\n".join(lines)
+
+
+def milestone_event(plan: Plan, milestone: Milestone, stamp: dt.datetime) -> Event:
+    """A milestone's due date as an all-day event."""
+    from icalendar import Event
+
+    event = Event()
+    event.add("uid", f"{plan.id}.milestone.{milestone.id}@csnb")
+    event.add("dtstamp", stamp)
+    event.add("summary", f"{plan.client.name}: {milestone.id} due — {milestone.title}")
+    event.add("dtstart", milestone.due)
+    event.add("dtend", milestone.due + dt.timedelta(days=1))
+    owner = next((p.name for p in plan.people if p.id == milestone.owner), milestone.owner)
+    checks = "\n".join(f"- {c.label}" for c in milestone.criteria)
+    event.add("description", f"Owner: {owner}. Stage: {milestone.stage}.\nAcceptance:\n{checks}")
+    event.add("transp", "TRANSPARENT")  # a due date does not make anyone busy
+    return event
+
+
+def write_calendar(plan: Plan, path: str | os.PathLike[str]) -> Path:
+    """Write the plan's calendar to ``path``, atomically; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(calendar(plan).to_ical())
+    os.replace(tmp, path)
+    return path

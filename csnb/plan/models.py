@@ -1,0 +1,390 @@
+"""Pydantic models of a client success plan: every section of ``parameters/<client>.yaml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+EMAIL_PATTERN = r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+# what a person should write instead, for each pattern (pydantic would print the regex)
+PATTERN_HINTS = {
+    ID_PATTERN: "not a valid id: use letters, digits, '_', '.' or '-' (at most 64, starting with a letter or digit)",
+    CLIENT_ID_PATTERN: "not a valid client id: use lower-case letters, digits, '_' or '-' (at most 64)",
+    EMAIL_PATTERN: "not a valid email address (expected name@example.com)",
+    TIME_PATTERN: "not a valid time of day (expected HH:MM, 24-hour)",
+}
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="identifier used in references")]
+ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN, description="lower-case id, used in file paths")]
+Number = Annotated[float, Field(allow_inf_nan=False)]  # .nan or .inf would make every comparison false
+SECRET_OPTION = re.compile(r"(^|_)(pass|password|passwd|pwd)$|secret|token|api_?key|private_?key|credential",
+                           re.IGNORECASE)
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+Op = Literal[">=", ">", "<=", "<", "=="]
+Stage = Literal["discovery", "onboarding", "adoption", "value", "renewal", "expansion"]
+Level = Literal["low", "medium", "high"]
+Audience = Literal["executive", "operator"]
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Model(BaseModel):
+    """Base of every plan element: unknown keys are errors because they are usually typos."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Client(Model):
+    """The client this plan is for."""
+
+    id: ClientId
+    name: Text
+    timezone: str = Field("UTC", description="IANA time zone in which the plan's dates are read")
+    industry: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+
+class Person(Model):
+    """Someone on the provider's or the client's side."""
+
+    id: Id
+    name: Text
+    side: Literal["provider", "client"]
+    role: Text
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN)] | None = None
+    executive: bool = False
+
+
+class Goal(Model):
+    """A business goal in the client's words, measured by one or more metrics."""
+
+    id: Id
+    statement: Text
+    metrics: list[Id] = Field(min_length=1)
+    why: str | None = Field(None, description="why it matters to the client; used in the summary")
+
+
+class Source(Model):
+    """Where metric data comes from; strings may reference ``${ENV_VAR}`` (secrets only through env)."""
+
+    kind: Id = Field(description="registered source kind: sql, csv, parquet, ...")
+    url: str | None = Field(None, description="SQLAlchemy URL for sql sources")
+    path: str | None = Field(None, description="file path for csv/parquet, relative to the plan")
+    columns: dict[Literal["client", "metric", "date", "value", "segment"], str] = Field(
+        default_factory=dict, description="tidy name -> column name in the source")
+    timeout: float = Field(30.0, gt=0, le=3600, description="seconds before a pull is abandoned")
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _no_inline_password(cls, value: str | None) -> str | None:
+        match = re.search(r"://[^:/@]*:([^@]*)@", value or "")
+        query = re.search(r"[?&](?:password|passwd|pwd)=([^&]*)", value or "", re.IGNORECASE)
+        for secret in (match.group(1) if match else "", query.group(1) if query else ""):
+            if secret and not _env_only(secret):
+                # say where the secret is, never what it is
+                raise ValueError("the URL holds a password; put it in an environment variable and write ${VAR}")
+        return value
+
+    @field_validator("url", "path")
+    @classmethod
+    def _well_formed_refs(cls, value: str | None) -> str | None:
+        # "${VAR" or "${1X}" would otherwise be used literally and fail much later, at pull time
+        if value and value.count("${") != len(ENV_REF.findall(value)):
+            raise ValueError("malformed environment reference; write ${VAR_NAME} or ${VAR_NAME:-default}")
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _no_inline_secret(cls, value: dict[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:
+        for key, option in value.items():
+            if SECRET_OPTION.search(key) and not (isinstance(option, str) and _env_only(option)):
+                raise ValueError(f"option {key!r} looks like a secret; put it in an environment variable and "
+                                 "write ${VAR}")
+        return value
+
+    def env_refs(self) -> list[tuple[str, str, bool]]:
+        """(field, variable, has_default) for every ``${VAR}`` this source references."""
+        refs = []
+        for name in ("url", "path"):
+            for m in ENV_REF.finditer(getattr(self, name) or ""):
+                refs.append((name, m.group(1), m.group(2) is not None))
+        return refs
+
+
+def _env_only(text: str) -> bool:
+    """True when ``text`` is exactly one ``${VAR}`` without a default (a default would be a secret in the file)."""
+    match = ENV_REF.fullmatch(text)
+    return bool(match) and match.group(2) is None
+
+
+class Point(Model):
+    """A value on a date (baseline or target)."""
+
+    value: Number
+    date: dt.date
+
+
+class Metric(Model):
+    """A lead (forward signal) or lag (outcome) metric with baseline and target."""
+
+    id: Id
+    name: Text
+    kind: Literal["lead", "lag"]
+    leads: list[Id] = Field(default_factory=list, description="on a lead metric: the lag metrics it should move")
+    unit: str = ""
+    direction: Literal["up", "down"] = "up"
+    source: Id
+    query: str | None = Field(None, max_length=20000)
+    series: str | None = Field(None, description="name of the metric in the source (default: its id)")
+    aggregate: Literal["sum", "mean", "last", "min", "max", "count"] = "last"
+    frequency: Literal["day", "week", "month"] = "week"
+    baseline: Point
+    target: Point
+    tolerance: float = Field(0.10, ge=0, le=1)
+    owner: Id | None = None
+    description: str | None = None
+
+    @property
+    def better(self) -> int:
+        """+1 when larger is better, -1 when smaller is better."""
+        return 1 if self.direction == "up" else -1
+
+
+class Criterion(Model):
+    """An acceptance criterion: a metric threshold or a manual check."""
+
+    metric: Id | None = None
+    op: Op | None = None
+    value: Number | None = None
+    check: Text | None = None
+    done: bool = False
+    done_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Criterion:
+        if (self.metric is None) == (self.check is None):
+            raise ValueError("a criterion has either `metric` (with op and value) or `check`, not both or neither")
+        if self.metric is not None and (self.op is None or self.value is None):
+            raise ValueError(f"metric criterion on {self.metric!r} needs `op` and `value`")
+        if self.check is not None and (self.op is not None or self.value is not None):
+            raise ValueError("a manual `check` takes `done` and `done_on`, not `op`/`value`")
+        if self.check is not None and self.done and self.done_on is None:
+            raise ValueError("a done check needs `done_on` (the date it was done)")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Human-readable text of the criterion."""
+        return self.check if self.check is not None else f"{self.metric} {self.op} {self.value:g}"
+
+
+class Raci(Model):
+    """Who is responsible, accountable, consulted and informed."""
+
+    responsible: list[Id] = Field(default_factory=list)
+    accountable: list[Id] = Field(default_factory=list)
+    consulted: list[Id] = Field(default_factory=list)
+    informed: list[Id] = Field(default_factory=list)
+
+
+class ClientInput(Model):
+    """Something the client must provide for a milestone."""
+
+    description: Text
+    owner: Id | None = None
+    needed_by: dt.date | None = None
+    received_on: dt.date | None = None
+
+
+class Milestone(Model):
+    """A dated step of the client journey with acceptance criteria."""
+
+    id: Id
+    title: Text
+    stage: Stage
+    owner: Id
+    start: dt.date
+    due: dt.date
+    depends_on: list[Id] = Field(default_factory=list)
+    criteria: list[Criterion] = Field(min_length=1)
+    raci: Raci | None = None
+    review_window_days: int | None = Field(None, ge=0, le=365)
+    leap: bool = Field(False, description="an optional acceleration milestone, kept apart from the critical path")
+    client_inputs: list[ClientInput] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
+class Trigger(Model):
+    """The condition on a metric's current value that turns a risk into an issue."""
+
+    metric: Id
+    op: Op
+    value: Number
+    after: dt.date | None = None
+
+
+class Risk(Model):
+    """A risk with owner, likelihood, impact, trigger and contingency."""
+
+    id: Id
+    description: Text
+    owner: Id
+    likelihood: Level
+    impact: Level
+    trigger: Trigger | None = None
+    contingency: Text
+    mitigation: str | None = None
+
+
+class Ritual(Model):
+    """A communication ritual on an RFC 5545 recurrence rule."""
+
+    ritual: Id
+    rrule: str = Field(min_length=1, max_length=500)
+    audience: Audience = "operator"
+    channel: Literal["email", "meeting", "call", "chat", "portal"] = "email"
+    recipients: list[str] = Field(default_factory=list, description="person ids or groups such as client-executives")
+    start: dt.date | None = Field(None, description="first date of the recurrence (default: first milestone start)")
+    time: str = Field("09:00", pattern=TIME_PATTERN)
+    duration_minutes: int = Field(30, ge=0, le=1440)
+    agenda: str | None = None
+
+    @field_validator("rrule")
+    @classmethod
+    def _valid_rrule(cls, value: str) -> str:
+        from dateutil.rrule import rrulestr
+
+        text = value.strip()
+        if text.upper().startswith("RRULE:"):
+            text = text[6:]
+        if "DTSTART" in text.upper():
+            raise ValueError("put the first date in `start`, not DTSTART inside the rule")
+        if ":" in text or "\n" in text:  # EXDATE:, RDATE:, a second RRULE: would make a set, not one rule
+            raise ValueError(f"invalid RRULE {value!r}: write one rule such as FREQ=WEEKLY;BYDAY=MO")
+        try:
+            rrulestr(text, dtstart=dt.datetime(2026, 1, 1))
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+            raise ValueError(f"invalid RRULE {value!r}: {exc}") from None
+        # dateutil accepts these, but INTERVAL=0 never advances and COUNT=0 never occurs
+        if any(int(n) < 1 for n in re.findall(r"(?:^|;)(?:INTERVAL|COUNT)=([-+]?\d+)", text.upper())):
+            raise ValueError(f"invalid RRULE {value!r}: INTERVAL and COUNT must be at least 1")
+        return text
+
+
+class EscalationStep(Model):
+    """One level of the escalation path."""
+
+    level: int = Field(ge=1, le=10)
+    contacts: list[Id] = Field(min_length=1)
+    when: Text
+
+
+class Impact(Model):
+    """What a change costs in days, money and scope."""
+
+    days: int = 0
+    cost: Number = 0
+    scope: str | None = None
+
+
+class Change(Model):
+    """A change request: request -> impact -> approval -> documentation."""
+
+    id: Id
+    requested_on: dt.date
+    by: Id
+    description: Text
+    impact: Impact = Field(default_factory=Impact)
+    status: Literal["requested", "assessed", "approved", "rejected", "implemented"] = "requested"
+    decided_on: dt.date | None = None
+    decided_by: Id | None = None
+    documented_in: str | None = None
+    affects: list[Id] = Field(default_factory=list, description="milestone or metric ids")
+
+
+class Decision(Model):
+    """A recorded decision and why it was taken."""
+
+    on: dt.date
+    decision: Text
+    rationale: Text
+    by: list[Id] = Field(default_factory=list)
+
+
+class Settings(Model):
+    """Tunables of the indicator engine for this plan."""
+
+    trend_periods: int = Field(4, ge=2, le=52, description="periods in the trend slope")
+    lead_max_shift: int = Field(4, ge=0, le=26, description="largest lead->lag shift tried, in periods")
+    lead_min_r: float = Field(0.3, ge=0, le=1, description="a lead whose best |r| is below this predicts nothing")
+    review_window_days: int = Field(7, ge=0, le=365)
+
+
+class Plan(Model):
+    """A client success plan: the whole of ``parameters/<client>.yaml``."""
+
+    client: Client
+    people: list[Person] = Field(min_length=1)
+    goals: list[Goal] = Field(default_factory=list)
+    sources: dict[Id, Source] = Field(default_factory=dict)
+    metrics: list[Metric] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    cadence: list[Ritual] = Field(default_factory=list)
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    glossary: dict[str, str] = Field(default_factory=dict)
+    settings: Settings = Field(default_factory=Settings)
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file this plan was loaded from, if any."""
+        return self._path
+
+    @property
+    def id(self) -> str:
+        """The client id."""
+        return self.client.id
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric with this id."""
+        return next(m for m in self.metrics if m.id == metric_id)
+
+    def milestone(self, milestone_id: str) -> Milestone:
+        """The milestone with this id."""
+        return next(m for m in self.milestones if m.id == milestone_id)
+
+    def person(self, person_id: str) -> Person:
+        """The person with this id."""
+        return next(p for p in self.people if p.id == person_id)
+
+    def __repr__(self) -> str:
+        return f"Plan(client={self.client.id!r}, metrics={len(self.metrics)}, milestones={len(self.milestones)})"
+
+
+SECTIONS: dict[str, type[Model]] = {
+    "people": Person, "goals": Goal, "metrics": Metric, "milestones": Milestone, "risks": Risk,
+    "cadence": Ritual, "escalation": EscalationStep, "changes": Change, "decisions": Decision,
+}

@@ -1,0 +1,110 @@
+"""The client report's content: everything the report notebook shows, built from a plan and its snapshot.
+
+The notebook stays thin: it calls ``prepare(...)`` once and ``report.show(section)`` per section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csnb.report import html as sections
+from csnb.indicators.changes import Diff, diff, summary
+from csnb.plan.load import load_plan
+from csnb.plan.models import Plan
+from csnb.indicators.snapshot import Snapshot
+from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
+
+AUDIENCES = {
+    "executive": ("header", "summary", "metrics"),
+    "operator": ("header", "summary", "metrics", "milestones", "operations", "lessons", "glossary", "appendix"),
+}
+SUMMARY_MIME = "application/vnd.csnb.summary+json"  # read by the runner, stripped before export
+
+
+@dataclass
+class Report:
+    """One client's report at one ``as_of`` for one audience."""
+
+    plan: Plan
+    snapshot: Snapshot
+    diff: Diff
+    audience: str
+    freshness: pd.DataFrame
+    branding: dict[str, Any] = field(default_factory=dict)
+    lessons: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the report is computed for."""
+        return self.snapshot.as_of
+
+    def person(self, person_id: str | None) -> str:
+        """A person's name (their id when unknown)."""
+        if not person_id:
+            return "—"
+        return next((p.name for p in self.plan.people if p.id == person_id), person_id)
+
+    def includes(self, section: str) -> bool:
+        """Whether ``section`` belongs in this audience's report."""
+        return section in AUDIENCES[self.audience]
+
+    def show(self, section: str) -> None:
+        """Display one section in the notebook (nothing when the audience does not get it)."""
+        from csnb.report import sections as report_sections
+
+        if self.includes(section):
+            report_sections.show(self, section)
+
+    def summary(self) -> dict[str, Any]:
+        """The snapshot summary the next report compares against."""
+        return summary(self.snapshot, self.plan)
+
+    def record(self) -> None:
+        """Hand the snapshot summary to the runner (as an output it strips before export)."""
+        from IPython.display import display
+
+        display({SUMMARY_MIME: self.summary(), "text/plain": ""}, raw=True)
+
+    def html(self, section: str) -> str:
+        """The HTML of a text-only section (for tests and e-mail bodies)."""
+        from csnb.report import sections as report_sections
+
+        return report_sections.html(self, section)
+
+
+def prepare(plan_path: str | Path, as_of: str | dt.date | None = None, audience: str = "operator",
+            store_url: str | None = None, project_root: str | Path | None = None) -> Report:
+    """Load the plan, pull its data, evaluate it and compare with the previous report."""
+    from csnb.project.config import load_config
+    from csnb.indicators.evaluation import evaluate
+    from csnb.sources import pull
+
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    plan = load_plan(plan_path)
+    config = load_config(Path(project_root) if project_root else Path(plan_path).resolve().parent)
+    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or config.today())
+    observations = pull(plan, end=as_of)
+    snap = evaluate(plan, observations, as_of)
+    previous = None
+    if store_url:
+        from csnb.store.runs import Store
+
+        previous = Store(store_url).previous_summary(plan.client.id, audience, before=as_of)
+    branding = {"provider": config.branding.provider, "accent": config.branding.accent,
+                "logo": config.branding.logo}
+    lessons: list[dict[str, Any]] = []
+    if audience == "operator" and store_url:
+        try:
+            from csnb.retro.lessons import suggest_for_report
+        except ImportError:  # the knowledge base is optional for a report
+            suggest_for_report = None
+        if suggest_for_report:
+            lessons = suggest_for_report(plan, snap, store_url)
+    return Report(plan=plan, snapshot=snap, diff=diff(previous, snap, plan), audience=audience,
+                  freshness=observations.freshness, branding=branding, lessons=lessons)

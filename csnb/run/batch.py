@@ -1,0 +1,378 @@
+"""Turning CLI requests into report jobs for one client or many, and running them as one batch.
+
+A batch validates every input first (bad plans or options: ``InputError``, exit 2, nothing written),
+then closes what a killed batch left open, picks the jobs (``--all``, ``--due``, ``--retry-failed``;
+a report that already succeeded is skipped unless ``--force``), runs them on an executor, and writes
+the portfolio page. Every job's outcome is a ``Result``; one failed client never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from csnb.errors import ConfigError, InputError
+from csnb.project.folder import Project
+from csnb.report.build import AUDIENCES
+from csnb.run.engines import DEFAULT_ENGINE, engine_names, is_warm
+from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
+
+RETRYABLE = ("failed", "interrupted")
+
+
+def make_job(
+    project: Project,
+    client: str,
+    as_of: dt.date | None = None,
+    audience: str = "operator",
+    out_dir: Path | None = None,
+    static: bool = False,
+    timeout: float | None = None,
+    store_url: str | None = None,
+    ritual: str = "",
+    engine: str = DEFAULT_ENGINE,
+) -> Job:
+    """A validated job for one client of ``project`` (raises ``PlanError`` for an invalid plan)."""
+    from csnb.plan.load import load_plan
+
+    _check_audience(audience)
+    _check_engine(engine)
+    path = project.plan_path(client)
+    load_plan(path)  # invalid input stops here, with exit 2, before anything is written
+    job = _job(project, client, path, as_of, audience, out_dir, static, timeout, store_url, ritual)
+    return replace(job, engine=engine)
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in engine_names():
+        raise InputError(f"--engine: must be one of {', '.join(engine_names())}, not {engine!r}")
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in AUDIENCES:
+        raise InputError(f"--audience: must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+
+
+def _job(
+    project: Project,
+    client: str,
+    path: Path,
+    as_of: dt.date | None,
+    audience: str,
+    out_dir: Path | None,
+    static: bool,
+    timeout: float | None,
+    store_url: str | None,
+    ritual: str,
+) -> Job:
+    notebook = project.config.notebooks / REPORT_NOTEBOOK
+    if not notebook.is_file():
+        from csnb.project.scaffold import bundled_notebooks
+
+        notebook = bundled_notebooks() / REPORT_NOTEBOOK
+    cfg = project.config
+    return Job(
+        client=client,
+        plan_path=str(path),
+        as_of=as_of or cfg.today(),
+        audience=audience,
+        out_dir=str(out_dir or cfg.reports),
+        store_url=store_url or cfg.store_url,
+        notebook=str(notebook),
+        project_root=str(cfg.root),
+        ritual=ritual,
+        timeout=timeout,
+        static=static,
+        branding={
+            "provider": cfg.branding.provider,
+            "accent": cfg.branding.accent,
+            "logo": str(cfg.root / cfg.branding.logo) if cfg.branding.logo else None,
+        },
+    )
+
+
+def run_single(client: str, timeout: float | None = None, **options: object) -> Result:
+    """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
+    job = make_job(Project(), client, **options)  # type: ignore[arg-type]
+    if timeout is None and is_warm(job.engine):
+        from csnb.run.forkserver import run_forked
+
+        return run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
+    if timeout is None:
+        return run_job(job)
+    from csnb.run.worker import run_isolated
+
+    return run_isolated(replace(job, run_key=new_run_key(job)), timeout)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What ``csnb run --all/--due/--retry-failed`` was asked to do."""
+
+    all: bool = False
+    due: bool = False
+    retry_failed: bool = False
+    at: dt.datetime | None = None
+    as_of: dt.date | None = None
+    clients: tuple[str, ...] = ()
+    audience: str = "operator"
+    force: bool = False
+    jobs: int | None = None
+    timeout: float | None = None  # seconds per report, enforced by killing its worker
+    executor: str = "local"
+    address: str | None = None
+    dry_run: bool = False
+    static: bool = False
+    store_url: str | None = None
+    out_dir: Path | None = None
+    engine: str = DEFAULT_ENGINE
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: results per report, what it skipped as already done, and where the page is."""
+
+    batch: str
+    at: dt.datetime | None
+    planned: list[Job] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    duration: float = 0.0
+    index: str | None = None
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> list[Result]:
+        """The reports that failed."""
+        return [r for r in self.results if r.status != "ok"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report succeeded (or nothing was due), 1 when some failed."""
+        return 1 if self.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` summary for schedulers."""
+        return {
+            "batch": self.batch,
+            "at": self.at.isoformat() if self.at else None,
+            "dry_run": self.dry_run,
+            "planned": [
+                {
+                    "client": j.client,
+                    "ritual": j.ritual,
+                    "audience": j.audience,
+                    "as_of": j.as_of.isoformat(),
+                    "html": str(j.html_path),
+                }
+                for j in self.planned
+            ],
+            "ok": len(self.results) - len(self.failed),
+            "failed": len(self.failed),
+            "skipped": self.skipped,
+            "duration": round(self.duration, 3),
+            "index": self.index,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def resolve_at(project: Project, at: dt.datetime | None) -> dt.datetime:
+    """When ``--due`` is evaluated: ``--at`` (naive: in csnb.toml's zone), the pinned day's end, or now."""
+    zone = ZoneInfo(project.config.timezone)
+    if at is not None:
+        return at if at.tzinfo else at.replace(tzinfo=zone)
+    if project.config.as_of:  # a pinned "today" (the demo) is evaluated at the end of that day
+        return dt.datetime.combine(project.config.as_of, dt.time(23, 59, 59), tzinfo=zone)
+    return dt.datetime.now(zone)
+
+
+def _check_options(opts: BatchOptions) -> None:
+    if sum((opts.all, opts.due)) != 1 and not opts.retry_failed:
+        raise ConfigError("choose what to run: --all, --due or --retry-failed")
+    if opts.all and opts.due:
+        raise ConfigError("--all and --due exclude each other")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise ConfigError(f"--jobs: must be at least 1, not {opts.jobs}")
+    if opts.timeout is not None and opts.timeout <= 0:
+        raise ConfigError(f"--timeout: must be a positive number of seconds, not {opts.timeout:g}")
+    if opts.at is not None and not opts.due:
+        raise ConfigError("--at only applies to --due")
+    _check_audience(opts.audience)
+    _check_engine(opts.engine)
+    from csnb.run.executors import registry
+
+    registry.get(opts.executor)
+    if opts.executor == "dask" and not opts.address:
+        raise ConfigError("--executor dask needs --address tcp://HOST:PORT")
+
+
+def _load_plans(project: Project, clients: tuple[str, ...]) -> dict[str, tuple[Path, Any]]:
+    """Every selected plan, validated; every problem in every plan is reported at once."""
+    from csnb.errors import PlanError
+    from csnb.plan.load import load_plan
+
+    paths = [project.plan_path(c) for c in clients] if clients else project.plan_paths()
+    if not paths:
+        raise InputError(f"no plans in {project.config.parameters}")
+    plans, issues = {}, []
+    for path in paths:
+        try:
+            plan = load_plan(path)
+            plans[path.stem] = (path, plan)
+        except PlanError as exc:
+            issues += exc.issues
+    if issues:
+        raise PlanError(issues)
+    return plans
+
+
+def select_jobs(
+    project: Project,
+    opts: BatchOptions,
+    plans: dict[str, tuple[Path, Any]],
+    states: dict[tuple[str, str, str], tuple[str, str]],
+    at: dt.datetime,
+) -> tuple[list[Job], list[dict]]:
+    """The jobs a batch runs, and the reports it skips because they already succeeded."""
+    from csnb.plan.cadence import due_reports
+
+    wanted: list[tuple[str, str, str, dt.date]] = []  # client, ritual, audience, as_of
+    if opts.due:
+        every = due_reports([p for _, p in plans.values()], at, lambda *key: False, project.config.timezone)
+        wanted = [(d.client, d.ritual, d.audience, d.as_of) for d in every]
+    elif opts.all:
+        as_of = opts.as_of or project.config.today()
+        wanted = [(client, "", opts.audience, as_of) for client in plans]
+    else:  # --retry-failed alone: each client's newest report, if its last attempt failed
+        newest: dict[tuple[str, str], tuple[str, str]] = {}
+        for (client, audience, as_of), (_, ritual) in sorted(states.items()):
+            if client in plans:
+                newest[(client, audience)] = (as_of, ritual)
+        wanted = [(c, r, a, dt.date.fromisoformat(d)) for (c, a), (d, r) in newest.items()]
+    jobs, skipped = [], []
+    for client, ritual, audience, as_of in wanted:
+        state = states.get((client, audience, as_of.isoformat()), ("", ""))[0]
+        reason = _skip_reason(state, opts)
+        if reason:
+            skipped.append(
+                {
+                    "client": client,
+                    "ritual": ritual,
+                    "audience": audience,
+                    "as_of": as_of.isoformat(),
+                    "reason": reason,
+                }
+            )
+            continue
+        path = plans[client][0]
+        jobs.append(
+            _job(
+                project,
+                client,
+                path,
+                as_of,
+                audience,
+                opts.out_dir,
+                opts.static,
+                None,
+                opts.store_url,
+                ritual,
+            )
+        )
+    return jobs, skipped
+
+
+def _skip_reason(state: str, opts: BatchOptions) -> str:
+    if state == "running":
+        return "running in another batch"
+    if opts.retry_failed and state not in RETRYABLE:
+        return "already succeeded" if state == "ok" else "did not fail"
+    if state == "ok" and not opts.force:
+        return "already succeeded"
+    return ""
+
+
+def run_batch(
+    opts: BatchOptions,
+    project: Project | None = None,
+    on_start: Callable[[list[Job]], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> BatchSummary:
+    """Validate, pick the jobs, run them on the chosen executor, record them and write the portfolio page."""
+    project = project or Project()
+    _check_options(opts)
+    plans = _load_plans(project, opts.clients)
+    at = resolve_at(project, opts.at)
+    summary = BatchSummary(batch=uuid.uuid4().hex[:12], at=at if opts.due else None, dry_run=opts.dry_run)
+    store_url = opts.store_url or project.config.store_url
+    states = _states(store_url, list(plans), create=not opts.dry_run)
+    jobs, summary.skipped = select_jobs(project, opts, plans, states, at)
+    jobs = [
+        replace(j, store_url=store_url, batch=summary.batch, run_key=new_run_key(j), engine=opts.engine)
+        for j in jobs
+    ]
+    summary.planned = jobs
+    if opts.dry_run:
+        return summary
+    executor = _executor(project, opts, summary.batch)
+    if on_start:
+        on_start(jobs)
+    started = time.perf_counter()
+    summary.results = executor.run(jobs, on_result or (lambda result: None)) if jobs else []
+    summary.duration = time.perf_counter() - started
+    from csnb.render.portfolio import write_index
+
+    summary.index = str(
+        write_index(
+            project,
+            store_url,
+            {c: p for c, (_, p) in plans.items()},
+            Path(opts.out_dir or project.config.reports),
+        )
+    )
+    return summary
+
+
+def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Report states from the store, after closing runs a killed batch left open on this machine."""
+    from sqlalchemy.engine import make_url
+
+    from csnb.store.runs import Store
+    from csnb.run.worker import pid_alive
+
+    parsed = make_url(store_url)
+    if (
+        not create
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and not Path(parsed.database).exists()
+    ):
+        return {}  # a dry run creates nothing
+    store = Store(store_url)
+    try:
+        if create:
+            store.interrupt_stale(socket.gethostname(), pid_alive)
+        return store.report_states(clients)
+    finally:
+        store.dispose()
+
+
+def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
+    from csnb.run.executors import registry
+    from csnb.run.worker import sweep
+
+    reports = Path(opts.out_dir or project.config.reports)
+    if reports.is_dir():
+        sweep(reports)  # half-written files of a killed batch
+    logs = project.root / ".csnb" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    cls = registry.get(opts.executor)
+    log = logs / f"batch-{batch}.log"
+    return cls(jobs=opts.jobs, timeout=opts.timeout, address=opts.address, log=log, engine=opts.engine)

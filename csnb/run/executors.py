@@ -1,0 +1,167 @@
+"""Batch executors behind one registry: ``local`` (a pool of worker processes) and ``dask`` (a cluster).
+
+An executor takes report jobs and calls ``done(result)`` once per job, in completion order, from
+the calling thread or a helper thread (never concurrently). Both built-ins run every job in a worker
+process of its own session, so a hanging, failing or crashing client is one failed ``Result`` and
+the batch goes on; a new kind is one class with ``run(jobs, done)`` and one ``register`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from csnb.errors import ConfigError
+from csnb.registry import executors as registry
+from csnb.run.engines import is_warm
+from csnb.run.job import Job, Result
+
+Done = Callable[[Result], None]
+
+
+
+
+def _is_warm(engine: str) -> bool:
+    return is_warm(engine)
+
+
+def default_jobs() -> int:
+    """The default number of parallel jobs: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalExecutor:
+    """Runs jobs on ``jobs`` worker processes of this machine; each worker is reused until a job kills it."""
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        timeout: float | None = None,
+        log: Path | None = None,
+        engine: str = "kernel",
+        **_: Any,
+    ):
+        self.jobs = jobs or default_jobs()
+        self.timeout = timeout
+        self.log = log
+        self.warm = _is_warm(engine)
+
+    def run(self, jobs: Sequence[Job], done: Done) -> list[Result]:
+        """Run every job; call ``done`` once per finished job; return the results in completion order."""
+        pending: queue.Queue[Job] = queue.Queue()
+        for job in jobs:
+            pending.put(job)
+        results: list[Result] = []
+        lock = threading.Lock()
+
+        def finish(result: Result) -> None:
+            with lock:  # one `done` at a time: progress bars and summaries are not thread-safe
+                results.append(result)
+                done(result)
+
+        # Each slot thread starts its own workers: Linux's parent-death signal follows the thread that
+        # forked, and a slot thread outlives every worker it starts.
+        slots = [
+            threading.Thread(target=self._slot, args=(pending, finish), daemon=True)
+            for _ in range(min(self.jobs, len(jobs)))
+        ]
+        for slot in slots:
+            slot.start()
+        for slot in slots:
+            slot.join()
+        return results
+
+    def _slot(self, pending: queue.Queue[Job], finish: Done) -> None:
+        from csnb.run.worker import Worker
+
+        worker: Worker | None = None
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                if worker is None or not worker.alive():
+                    worker = Worker(self.log, warm=self.warm)
+                finish(worker.run(job, self.timeout))
+        finally:
+            if worker is not None:
+                worker.stop()
+
+
+class DaskExecutor:
+    """Sends jobs to a Dask distributed scheduler; each task runs its job in a fresh worker process."""
+
+    def __init__(
+        self,
+        address: str | None = None,
+        timeout: float | None = None,
+        log: Path | None = None,
+        connect_timeout: float = 20,
+        engine: str = "kernel",
+        **_: Any,
+    ):
+        if not address:
+            raise ConfigError("--executor dask needs --address tcp://HOST:PORT of a Dask scheduler")
+        self.address, self.timeout, self.connect_timeout = address, timeout, connect_timeout
+        self.log = None  # a worker machine may not share this folder; kernels log to the Dask worker
+        self.warm = _is_warm(engine)
+
+    def _client(self) -> Any:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError(
+                "--executor dask needs Dask: pip install 'csnb[dask]' (or pip install 'dask[distributed]')"
+            ) from None
+        try:
+            return Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--address: no Dask scheduler answers at {self.address} ({exc})") from None
+
+    def run(self, jobs: Sequence[Job], done: Done) -> list[Result]:
+        """Run every job on the cluster; a task that fails or loses its worker is one failed result."""
+        from distributed import as_completed
+
+        from csnb.run.worker import run_isolated, run_warm
+
+        client = self._client()
+        results: list[Result] = []
+        try:
+            futures = {
+                client.submit(
+                    run_warm if self.warm else run_isolated,  # warm: one fork server per Dask thread
+                    job,
+                    self.timeout,
+                    self.log,
+                    pure=False,
+                    key=f"csnb-{job.client}-{job.audience}-{time.time_ns()}",
+                ): job
+                for job in jobs
+            }
+            for future in as_completed(futures, loop=client.loop):  # the client is not the default one
+                result = self._result(future, futures[future])
+                results.append(result)
+                done(result)
+        finally:
+            client.close()
+        return results
+
+    @staticmethod
+    def _result(future: Any, job: Job) -> Result:
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker (KilledWorker) or an unexpected error
+            from csnb.run.worker import worker_failure
+
+            first = str(exc).splitlines()[0][:300] if str(exc) else ""
+            reason = f"the Dask task failed: {type(exc).__name__}: {first}"
+            return worker_failure(job, reason, 0, 0.0)

@@ -1,0 +1,320 @@
+"""Warm report execution: a fork server that imports the heavy modules once, and a fresh fork per report.
+
+A report worker (``csnb.worker``) started for a warm engine is the fork server: it pins native thread
+pools to one thread, imports csnb, pandas, Altair, papermill and the notebook's declared warm-up
+modules (``metadata.csnb.warm_imports``), and then never runs report code itself. Each job runs in
+a child forked from it (``run_forked``): own session, its parent's death kills it, inherited file
+descriptors closed. In the child, papermill executes the notebook with the ``csnb-warm-shell``
+engine (``csnb.warmshell``: a fresh IPython shell that records the outputs a kernel would send) or
+the ``csnb-warm-kernel`` engine (``csnb.warmkernel``: a real ipykernel forked from the child).
+Whatever a client's cells change (globals,
+renderers, module attributes, environment, open files) dies with its child; a child that crashes or
+calls ``os._exit`` is one failed client, and the fork server serves the next.
+
+The fork server must never load ``vl_convert`` (it hangs in a forked child once the parent has used
+it); ``csnb.render`` builds the Vega bundle in a throwaway process, and ``warm_up`` refuses a parent
+that has loaded it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from csnb.errors import CsnbError
+from csnb.run.job import Job, Result
+
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+WARM_MODULES = (
+    "csnb.report.build",
+    "csnb.report.sections",
+    "csnb.render.exporter",
+    "csnb.store.runs",
+    "pandas",
+    "altair",
+    "papermill",
+    "nbformat",
+    "csnb.run.engines.shell",
+    "csnb.run.engines.kernel",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",  # imports debugpy: a quarter of a second in every forked kernel otherwise
+)
+_saved_env: dict[str, str | None] = {}
+
+
+class WarmError(CsnbError):
+    """The fork server cannot serve reports safely (a module it was asked to import is unsafe to fork)."""
+
+
+def pin_native_threads() -> None:
+    """One thread for OpenBLAS, OpenMP and MKL, none for Arrow's jemalloc; before numpy or pyarrow load."""
+    pins = {**dict.fromkeys(THREAD_VARS, "1"), "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+    for name, value in pins.items():
+        _saved_env.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+
+
+def native_threads() -> list[str]:
+    """Names of this process's threads besides the main one (a fork server should have none)."""
+    names = []
+    for task in sorted(os.listdir("/proc/self/task"))[1:] if os.path.isdir("/proc/self/task") else []:
+        try:
+            names.append(Path(f"/proc/self/task/{task}/comm").read_text().strip())
+        except OSError:
+            continue
+    return names
+
+
+def _pin_arrow() -> None:
+    # Arrow's pools start threads lazily; a pool sized 1 keeps at most one thread to lose at fork
+    try:
+        import pyarrow
+    except ImportError:
+        return
+    pyarrow.set_cpu_count(1)
+    pyarrow.set_io_thread_count(1)
+
+
+def warm_modules(notebook: str | Path) -> list[str]:
+    """The modules a notebook declares for warm-up in its metadata (``csnb.warm_imports``)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError):
+        return []
+    declared = nb.metadata.get("csnb", {}).get("warm_imports", [])
+    return [m for m in declared if isinstance(m, str)]
+
+
+def warm_up(modules: list[str] | tuple[str, ...] = ()) -> None:
+    """Import csnb's report stack and ``modules`` in this (fork server) process, once; never vl_convert."""
+    if "numpy" not in sys.modules:
+        pin_native_threads()
+    # debugpy warns on stderr about frozen modules when imported; reports do not debug
+    _saved_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION"))
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    wanted = [m for m in (*WARM_MODULES, *modules) if m not in _warmed]
+    for name in wanted:
+        _warmed.add(name)
+        if name.split(".")[0] == "vl_convert":
+            continue  # see the module docstring
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            print(f"csnb: warm-up skips {name}: {exc}", file=sys.stderr)
+    if wanted:
+        _pin_arrow()
+    if "render" not in _warmed:
+        _warmed.add("render")
+        _prerender()
+    if wanted and native_threads():
+        print(f"csnb: the fork server holds threads {native_threads()}; forks may hang", file=sys.stderr)
+    if "vl_convert" in sys.modules:
+        raise WarmError("a warm-up module imported vl_convert, which hangs in forked reports; remove it")
+
+
+_warmed: set[str] = set()
+
+
+def _prerender() -> None:
+    """Export an empty notebook once, so regexes and CSS selectors compile here and not in every fork.
+
+    No client data is involved, and the Vega bundle is read from its cache (built, if need be, by a
+    throwaway process), so the fork server still never loads vl_convert.
+    """
+    import nbformat
+
+    from csnb.render.exporter import render_notebook
+
+    render_notebook(nbformat.v4.new_notebook(), title="warm-up")
+
+
+def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = None) -> Result:
+    """Run ``job`` in a fresh child of this process; a child that dies is one failed ``Result``.
+
+    ``owner_pid`` names the temporary files (the process a batch knows); when ``watch_fd`` (the
+    worker's job pipe) reaches end of file, the batch is gone: the child is killed and this process exits.
+    """
+    from csnb.run.job import new_run_key
+
+    owner_pid = owner_pid or os.getpid()
+    job = replace(job, run_key=job.run_key or new_run_key(job))
+    read_fd, write_fd = os.pipe()
+    started = time.perf_counter()
+    parent = os.getpid()
+    try:
+        pid = _fork()
+    except OSError as exc:
+        os.close(read_fd)
+        os.close(write_fd)
+        from csnb.run.worker import worker_failure
+
+        return worker_failure(job, f"its report process could not start ({exc})", owner_pid, 0.0)
+    if pid == 0:  # the child never returns from here
+        os.close(read_fd)
+        _child(job, owner_pid, write_fd, parent)
+    os.close(write_fd)
+    try:
+        data, status = _collect(pid, read_fd, watch_fd)
+    finally:
+        os.close(read_fd)
+    if data:
+        try:
+            result = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            pass
+        else:  # the fork and the hand-back count as the report's start
+            overhead = time.perf_counter() - started - result.duration
+            if result.phases:
+                result.phases["start"] = result.phases.get("start", 0.0) + max(0.0, overhead)
+            result.duration += max(0.0, overhead)
+            return result
+    from csnb.run.worker import describe_exit, worker_failure
+
+    reason = f"DeadKernelError: its report process died ({describe_exit(os.waitstatus_to_exitcode(status))})"
+    return worker_failure(job, reason, owner_pid, time.perf_counter() - started)
+
+
+def _fork() -> int:
+    """``os.fork``, tried a second time after a short pause when the system is out of processes or memory."""
+    try:
+        return os.fork()
+    except OSError:
+        time.sleep(0.5)
+        return os.fork()
+
+
+def _collect(pid: int, read_fd: int, watch_fd: int | None) -> tuple[bytes, int]:
+    """Read the child's pickled result until it exits; return the bytes and its wait status."""
+    chunks: list[bytes] = []
+    exited = _pidfd(pid)
+    fds = [read_fd] + [fd for fd in (watch_fd, exited) if fd is not None]
+    try:
+        while True:
+            ready, _, _ = select.select(fds, [], [], None if exited is not None else 0.05)
+            if watch_fd is not None and watch_fd in ready:
+                _kill(pid)
+                os._exit(1)  # the batch closed our job pipe: it is gone, and so are we
+            if read_fd in ready:
+                chunk = os.read(read_fd, 1 << 20)
+                if chunk:
+                    chunks.append(chunk)
+                    continue
+                fds.remove(read_fd)  # end of file: the child is ending (or closed the pipe and lives on)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return b"".join(chunks), status
+    finally:
+        if exited is not None:
+            os.close(exited)
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when ``pid`` exits (Linux 5.3+), so nothing polls."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _kill(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
+    """In the forked child: detach, run the job with its warm engine, send the result, exit."""
+    code = 0
+    try:
+        detach(parent, write_fd)
+        from csnb.run.job import run_job
+
+        result = run_job(job, owner_pid=owner_pid)
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+    except BaseException:  # noqa: BLE001 - the parent turns a missing result into a failed client
+        code = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)  # never run the parent's atexit handlers or finalizers here
+
+
+def detach(parent: int, keep_fd: int | None = None) -> None:
+    """In a fork: own session, dies with ``parent``, no inherited descriptors but ``keep_fd``, user env."""
+    freeze_inherited()
+    os.setsid()  # a kill of this process's group hits only it and what it started
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died between fork and prctl
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the worker's job stream is not for report code
+    os.close(null)
+    if keep_fd is None:
+        os.closerange(3, _max_fd())
+    else:
+        os.closerange(3, keep_fd)
+        os.closerange(keep_fd + 1, _max_fd())
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+        signal.signal(signum, signal.SIG_DFL)
+    forget_event_loops()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
+
+
+def freeze_inherited() -> None:
+    """Never collect what the fork copied: its finalizers belong to the parent.
+
+    A report forked from a process where notebook clients had run once died of libzmq's abort
+    "Bad file descriptor (src/epoll.cpp:86)": garbage zmq objects copied by the fork, finalized here
+    on descriptors this fork has closed. Frozen objects are never collected in the fork.
+    """
+    import gc
+
+    gc.freeze()
+
+
+def forget_event_loops() -> None:
+    """Drop the event loops a fork copied: their descriptors are closed and their threads did not follow."""
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    utils = sys.modules.get("jupyter_core.utils")
+    if utils is not None:  # jupyter_core caches a loop per context and a runner thread per name
+        utils._loop.set(None)
+        utils._runner_map.clear()
+
+
+def _max_fd() -> int:
+    try:
+        return max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1
+    except (OSError, ValueError):
+        return os.sysconf("SC_OPEN_MAX")

@@ -1,0 +1,289 @@
+"""One report job: execute the report notebook for one client with papermill, export HTML, record the run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from csnb.errors import CsnbError, RunError
+from csnb.run.engines import DEFAULT_ENGINE, papermill_options
+
+REPORT_NOTEBOOK = "client_report.ipynb"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one report run needs; plain values so it pickles to a worker process or a Dask worker."""
+
+    client: str
+    plan_path: str
+    as_of: dt.date
+    audience: str = "operator"
+    out_dir: str = "reports"
+    store_url: str | None = None
+    notebook: str = ""
+    project_root: str = "."
+    ritual: str = ""
+    timeout: float | None = None  # seconds per cell
+    static: bool = False
+    branding: dict[str, Any] = field(default_factory=dict)
+    run_key: str = ""  # set by a batch so that it can close the run row if the worker dies
+    batch: str = ""
+    engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
+
+    @property
+    def folder(self) -> Path:
+        """``reports/<client>/<as_of>/``."""
+        return Path(self.out_dir) / self.client / self.as_of.isoformat()
+
+    @property
+    def html_path(self) -> Path:
+        """Where the report HTML goes."""
+        return self.folder / f"{self.audience}.html"
+
+    @property
+    def notebook_path(self) -> Path:
+        """Where the executed notebook goes (kept for debugging, never sent)."""
+        return self.folder / f"{self.audience}.ipynb"
+
+
+@dataclass
+class Result:
+    """The outcome of one job, as the batch summary and ``--json`` print it."""
+
+    client: str
+    audience: str
+    as_of: str
+    status: str  # ok | failed
+    duration: float
+    html: str | None = None
+    notebook: str | None = None
+    error: str | None = None
+    cell: int | None = None
+    ritual: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: start, cells, export, shutdown
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return asdict(self)
+
+
+def fingerprint(*paths: str | Path) -> str:
+    """A short hash of files' contents (the notebook and plan a report was made from)."""
+    h = hashlib.sha256()
+    for p in paths:
+        try:
+            h.update(Path(p).read_bytes())
+        except OSError:
+            h.update(b"missing")
+    return h.hexdigest()[:16]
+
+
+def _execute(job: Job, tmp_nb: Path) -> None:
+    import papermill as pm
+
+    parameters = {
+        "plan_path": str(Path(job.plan_path).resolve()),
+        "as_of": job.as_of.isoformat(),
+        "audience": job.audience,
+        "store_url": job.store_url,
+    }
+    try:
+        pm.execute_notebook(
+            job.notebook,
+            str(tmp_nb),
+            parameters=parameters,
+            cwd=job.project_root,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job.timeout,
+            **papermill_options(job.engine),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise RunError(
+            f"client {job.client}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"[:2000],
+            client=job.client,
+            cell=exc.exec_count,
+            notebook=str(job.notebook_path),
+        ) from None
+    except CsnbError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - kernel death, timeout, papermill errors: one failed client
+        first = str(exc).splitlines()[0][:500] if str(exc) else ""
+        cell = running_cell(tmp_nb)
+        raise RunError(
+            f"client {job.client}: {type(exc).__name__}: {first}"
+            + (f" while running cell {cell}" if cell else ""),
+            client=job.client,
+            cell=cell,
+            notebook=str(job.notebook_path),
+        ) from None
+
+
+def running_cell(notebook: Path | None) -> int | None:
+    """The execution count of the cell papermill marked running (or failed) in a saved partial notebook."""
+    if not notebook:
+        return None
+    try:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # noqa: BLE001 - a notebook cut off mid-write tells us nothing more
+        return None
+    for index, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
+            return cell.get("execution_count") or index
+    return None
+
+
+def _take_summary(nb: Any) -> dict[str, Any] | None:
+    """Remove the snapshot summary output the notebook recorded, and return it."""
+    from csnb.report.build import SUMMARY_MIME
+
+    found = None
+    for cell in nb.cells:
+        keep = []
+        for out in cell.get("outputs", []):
+            if SUMMARY_MIME in out.get("data", {}):
+                found = dict(out["data"][SUMMARY_MIME])
+            else:
+                keep.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = keep
+    return found
+
+
+def _export(job: Job, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dict[str, Any] | None:
+    import nbformat
+
+    from csnb.render.exporter import render_notebook
+
+    nb = nbformat.read(tmp_nb, as_version=4)
+    phases.update(_execution_phases(nb, phases.pop("execute")))
+    started = time.perf_counter()
+    summary = _take_summary(nb)
+    nbformat.write(nb, tmp_nb)
+    html = render_notebook(
+        nb, title="Client success report", static=job.static, branding=job.branding or None
+    )
+    tmp_html = job.html_path.with_name(f".{job.html_path.name}.{owner}.tmp")
+    tmp_html.write_text(html, encoding="utf-8")
+    os.replace(tmp_html, job.html_path)  # readers see the old report or the new one, never half of one
+    phases["export"] = time.perf_counter() - started
+    return summary
+
+
+def _execution_phases(nb: Any, execute: float) -> dict[str, float]:
+    """Split papermill's wall time into kernel start, cells and shutdown, from its cell timestamps."""
+    stamps = [c.metadata.get("papermill", {}) for c in nb.cells]
+    starts = [dt.datetime.fromisoformat(s["start_time"]) for s in stamps if s.get("start_time")]
+    ends = [dt.datetime.fromisoformat(s["end_time"]) for s in stamps if s.get("end_time")]
+    end = nb.metadata.get("papermill", {}).get("end_time")
+    if not (starts and ends and end):
+        return {"start": execute, "cells": 0.0, "shutdown": 0.0}
+    cells = (max(ends) - min(starts)).total_seconds()
+    shutdown = max(0.0, (dt.datetime.fromisoformat(end) - max(ends)).total_seconds())
+    return {"start": max(0.0, execute - cells - shutdown), "cells": cells, "shutdown": shutdown}
+
+
+def run_job(job: Job, owner_pid: int | None = None) -> Result:
+    """Run one report in this process; a failing client becomes a failed ``Result``, its notebook kept.
+
+    ``owner_pid`` names the temporary files: the worker a batch knows, when this is its forked child.
+    """
+    started = time.perf_counter()
+    owner = owner_pid or os.getpid()
+    job.folder.mkdir(parents=True, exist_ok=True)
+    tmp_nb = job.notebook_path.with_name(f".{job.audience}.{owner}.tmp.ipynb")
+    store, run_id = _open_run(job)
+    phases: dict[str, float] = {}
+    try:
+        _execute(job, tmp_nb)
+        phases["execute"] = time.perf_counter() - started
+        summary = _export(job, tmp_nb, owner, phases)
+        os.replace(tmp_nb, job.notebook_path)
+        if store and summary:
+            store.record_snapshot(job.client, job.audience, job.as_of, summary)
+        result = Result(
+            job.client,
+            job.audience,
+            job.as_of.isoformat(),
+            "ok",
+            time.perf_counter() - started,
+            html=str(job.html_path),
+            notebook=str(job.notebook_path),
+            ritual=job.ritual,
+            phases=phases,
+        )
+    except Exception as exc:  # noqa: BLE001 - whatever broke, this client is failed and the batch goes on
+        if tmp_nb.exists():
+            os.replace(tmp_nb, job.notebook_path)
+        err = (
+            exc
+            if isinstance(exc, RunError)
+            else RunError(f"client {job.client}: {type(exc).__name__}: {exc}", client=job.client)
+        )
+        result = Result(
+            job.client,
+            job.audience,
+            job.as_of.isoformat(),
+            "failed",
+            time.perf_counter() - started,
+            notebook=str(job.notebook_path) if job.notebook_path.exists() else None,
+            error=str(err),
+            cell=err.cell,
+            ritual=job.ritual,
+        )
+    if store:
+        store.finish_run(
+            run_id,
+            result.status,
+            error=result.error,
+            outputs={k: v for k, v in (("html", result.html), ("notebook", result.notebook)) if v},
+        )
+        store.dispose()
+    return result
+
+
+def _open_run(job: Job) -> tuple[Any, int]:
+    if not job.store_url:
+        return None, 0
+    from csnb.store.runs import Store
+
+    store = Store(job.store_url)
+    run_id = store.start_run(job.run_key or new_run_key(job), **run_values(job), pid=os.getpid())
+    return store, run_id
+
+
+def new_run_key(job: Job) -> str:
+    """A unique key of one attempt at a job: client|ritual|audience|as_of|nanoseconds."""
+    return f"{job.client}|{job.ritual}|{job.audience}|{job.as_of.isoformat()}|{time.time_ns()}"
+
+
+def run_values(job: Job) -> dict[str, Any]:
+    """The columns of a job's run row that do not depend on its outcome."""
+    return {
+        "client": job.client,
+        "ritual": job.ritual,
+        "audience": job.audience,
+        "as_of": job.as_of.isoformat(),
+        "batch": job.batch or None,
+        "code_fingerprint": fingerprint(job.notebook),
+        "data_fingerprint": fingerprint(job.plan_path),
+        "user": _user(),
+        "host": socket.gethostname(),
+    }
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
