@@ -33,7 +33,7 @@ from typing import Any
 import nbformat
 import psutil
 
-from csnb.demo import AS_OF, build_demo
+from csnb.demo.build import AS_OF, build_demo
 from csnb.report import SUMMARY_MIME
 
 BIN = Path(sys.executable).parent

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csnb import charts
+from csnb.report import charts
 
 D = dt.date
 

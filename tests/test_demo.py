@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import csnb
 from csnb.cli import app
 from csnb.project.config import load_config
-from csnb.demo import AS_OF, build_demo, build_warehouse, plan_yaml, to_yaml
+from csnb.demo.build import AS_OF, build_demo, build_warehouse, plan_yaml, to_yaml
 from csnb.demo.data import synthetic_observations, synthetic_plan
 from csnb.demo.plans import DEMO_PLANS
 from csnb.plan import Plan, load_plan

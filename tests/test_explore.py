@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 import csnb
-from csnb import charts, explore
+from csnb import explore
+from csnb.report import charts
 from csnb.indicators.changes import Diff
-from csnb.demo import build_demo
+from csnb.demo.build import build_demo
 from csnb.errors import InputError, PlanError, SourceError
 from csnb.plan import Metric
 

@@ -18,12 +18,12 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from csnb import cli_lab
+from csnb.cli import lab as cli_lab
 from csnb.cli import app
-from csnb.demo import build_demo
+from csnb.demo.build import build_demo
 from csnb.errors import PlanError
 
-LAB = [sys.executable, "-c", "import csnb.cli.lab, csnb.cli; csnb.cli.app.main()", "lab"]
+LAB = [sys.executable, "-c", "import csnb.cli.lab, csnb.cli; csnb.cli.main()", "lab"]
 
 
 @pytest.fixture

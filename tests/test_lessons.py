@@ -351,7 +351,7 @@ def test_kb_page_is_self_contained_and_escapes_what_people_typed(kb, tmp_path):
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    from csnb.demo import build_demo
+    from csnb.demo.build import build_demo
     from csnb.retro.lessons import write_demo_retros
 
     list(build_demo(tmp_path))
@@ -361,7 +361,7 @@ def project(tmp_path, monkeypatch) -> Path:
 
 
 def test_cli_search_list_export_suggest(project):
-    from csnb import cli_lessons  # noqa: F401 - registers `retro` and `lessons`
+    from csnb.cli import lessons as cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.cli import app
     from csnb.retro.notebook import prepare_retro
 
@@ -385,7 +385,7 @@ def test_cli_search_list_export_suggest(project):
 
 
 def test_every_command_help_shows_an_example():
-    from csnb import cli_lessons  # noqa: F401
+    from csnb.cli import lessons as cli_lessons  # noqa: F401
     from csnb.cli import app
 
     runner = CliRunner()

@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from csnb import render
+from csnb.render import exporter as render
 from csnb.render.exporter import RenderError, render_notebook, write_html
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ CHARTS_CELL = f"""
 # {CANARIES["source"]}: code never reaches the report
 import datetime as dt
 import pandas as pd
-from csnb import charts
+from csnb.report import charts
 charts.use_theme()
 LEAKS = {LEAKS!r}
 D = dt.date
@@ -223,7 +223,7 @@ def test_nbconvert_command_line_knows_the_exporter(executed, tmp_path):
 def test_the_render_process_never_loads_vl_convert(tmp_path):
     # vl-convert may hang in a child forked after the parent used it: the parent must never import it.
     code = (
-        "import sys, nbformat\nfrom csnb import render\n"
+        "import sys, nbformat\nfrom csnb.render import exporter as render\n"
         "render.vega_bundle()\n"
         "out = nbformat.v4.new_output('display_data', "
         "data={'application/vnd.vegalite.v6+json': {'mark': 'point'}, 'text/plain': 'c'})\n"

@@ -15,7 +15,7 @@ from csnb.plan import Plan
 from csnb.retro.facts import compute_facts
 from csnb.retro.team import RetroError, load_retro
 
-CLI = "from csnb import cli_lessons; from csnb.cli import main; main()"
+CLI = "from csnb.cli import lessons as cli_lessons; from csnb.cli import main; main()"
 
 
 def small_plan() -> Plan:
@@ -217,7 +217,7 @@ def test_retro_references_are_checked_against_the_plan(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from csnb.demo import build_demo
+    from csnb.demo.build import build_demo
 
     folder = tmp_path_factory.mktemp("demo")
     list(build_demo(folder))

@@ -19,7 +19,7 @@ from csnb.project.scaffold import bundled_notebooks, example_csv, init_project
 
 
 def run_csnb(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The real command line (so exit codes come from ``csnb.cli.app.main``)."""
+    """The real command line (so exit codes come from ``csnb.cli.core.main``)."""
     return subprocess.run([sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=120)
 

@@ -142,7 +142,7 @@ def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str
 
 
 def test_the_fork_server_holds_no_threads_and_never_loads_vl_convert() -> None:
-    code = "import sys; from csnb import warm; warm.warm_up()\n"
+    code = "import sys; from csnb.run import forkserver as warm; warm.warm_up()\n"
     code += "print(warm.native_threads(), 'vl_convert' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["[]", "False"], done.stderr
@@ -246,7 +246,7 @@ def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
 ) -> None:
     from dataclasses import replace
 
-    from csnb import warmkernel
+    from csnb.run.engines import kernel as warmkernel
     from csnb.run.batch import make_job
     from csnb.project.folder import Project
     from csnb.run.forkserver import run_forked

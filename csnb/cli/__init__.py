@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from csnb.cli.app import app, main
+from csnb.cli.core import app, main
 
 __all__ = ["app", "main"]

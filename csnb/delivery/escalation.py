@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from csnb.delivery.send import Courier, Delivered, DeliveryError, Outgoing, environment, new_message, subject_line
+from csnb.delivery.send import Courier, Delivered, DeliveryError, Outgoing, new_message, subject_line
+from csnb.templating import environment
 
 if TYPE_CHECKING:
     from csnb.plan.models import Person, Plan
@@ -138,7 +139,7 @@ def alert_message(courier: Courier, plan: Plan, event: Event, now: dict[str, Any
     msg = new_message(courier.settings, plan, to, subject, copies=False)  # alerts stay inside the provider
     msg.set_content(
         environment()
-        .get_template("alert.txt.j2")
+        .get_template("mail/alert.txt.j2")
         .render(
             plan=plan,
             event=event,

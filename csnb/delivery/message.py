@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 from csnb.errors import ConfigError
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
 from csnb.render.exporter import COLOUR
+from csnb.templating import environment, template_folder
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from csnb.plan.models import Person, Plan, Ritual
     from csnb.project.folder import Project
 
-TEMPLATES = Path(__file__).parent / "mail_templates"
+TEMPLATES = template_folder("delivery") / "mail"
 GROUPS = {
     "client": lambda p: p.side == "client",
     "provider": lambda p: p.side == "provider",
@@ -78,20 +77,6 @@ class Outgoing:
         """Where a dry run writes this message."""
         name = self.ritual if self.kind == "report" else f"alert-{self.ritual}"
         return self.folder / f"{name}.eml"
-
-
-def environment() -> Environment:
-    """Jinja environment of the mail templates; HTML templates autoescape everything a user typed."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=select_autoescape(
-            enabled_extensions=("html.j2",), default=True, disabled_extensions=("txt.j2",)
-        ),
-    )
 
 
 def subject_line(template: str, **values: str) -> str:
@@ -156,7 +141,7 @@ def report_message(
     }
     msg = new_message(settings, plan, to, subject_line(settings.subject, **names))
     body, images = email_body(notebook, names, _branding(project))
-    msg.set_content(environment().get_template("report.txt.j2").render(**names, agenda=ritual.agenda or ""))
+    msg.set_content(environment().get_template("mail/report.txt.j2").render(**names, agenda=ritual.agenda or ""))
     msg.add_alternative(body, subtype="html")
     html_part = msg.get_payload()[1]
     for cid, (png, _svg) in images.items():
@@ -203,7 +188,7 @@ def email_body(
     accent = str(branding.get("accent") or "")
     if COLOUR.match(accent):  # only a colour may be written into CSS
         css = css.replace("#1f5f8b", accent)
-    html = environment().get_template("report.html.j2").render(**names, content=content, css=css)
+    html = environment().get_template("mail/report.html.j2").render(**names, content=content, css=css)
     inlined = css_inline.inline(html, load_remote_stylesheets=False, keep_style_tags=False)
     return inlined, images | logos
 

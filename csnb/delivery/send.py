@@ -25,7 +25,6 @@ from csnb.errors import ConfigError, CsnbError, InputError, PlanError
 from csnb.delivery.message import (
     Outgoing,
     email_body,
-    environment,
     new_message,
     recipients,
     report_message,
@@ -54,7 +53,6 @@ __all__ = [  # the names other modules and tests import from here
     "describe_error",
     "email_body",
     "email_rituals",
-    "environment",
     "foreign_markers",
     "guard",
     "mail_settings",

@@ -134,7 +134,7 @@ decisions: []
 
 def bundled_notebooks() -> Path:
     """The folder of the notebooks shipped with csnb: inside the installed wheel, else the source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the csnb package
     for folder in (here / "_bundled" / "notebooks", here.parent / "notebooks"):
         if folder.is_dir():
             return folder

@@ -14,21 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from csnb.plan.models import Plan
+from csnb.templating import environment
 
-TEMPLATES = Path(__file__).parent / "portfolio_templates"
 BAD_RUNS = ("failed", "interrupted")
-
-
-def _environment() -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _link(target: str, folder: Path) -> str | None:
@@ -87,8 +75,8 @@ def render_index(rows: list[dict[str, Any]], generated: dt.datetime) -> str:
     """The page's HTML from the client rows."""
     failed = [r for r in rows if r["failed"]]
     return (
-        _environment()
-        .get_template("index.html.j2")
+        environment()
+        .get_template("portfolio/index.html.j2")
         .render(rows=rows, failed=failed, generated=generated.strftime("%Y-%m-%d %H:%M %Z"))
     )
 

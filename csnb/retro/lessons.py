@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csnb.errors import CsnbError
+from csnb.templating import render as render_template
 from csnb.store.lessons import Filters, KnowledgeBase, open_kb, tags_text
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from csnb.plan.models import Plan
     from csnb.retro.facts import Facts
     from csnb.retro.team import Retro
@@ -230,27 +229,9 @@ def suggest_lessons(
 # -- HTML --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The Jinja environment of the lesson templates (autoescape on: everything a user typed is escaped)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    from csnb.report.html import day, fmt
-
-    env = Environment(
-        loader=PackageLoader("csnb", "lesson_templates"),
-        autoescape=select_autoescape(default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(fmt=fmt, day=day)
-    return env
-
-
 def render(name: str, **context: Any) -> str:
-    """Render ``lesson_templates/<name>.html.j2``."""
-    return environment().get_template(f"{name}.html.j2").render(**context)
+    """Render ``lessons/<name>.html.j2`` (the retrospective and knowledge-base pages)."""
+    return render_template(f"lessons/{name}.html.j2", **context)
 
 
 def kb_page(rows: list[dict[str, Any]], *, generated: dt.date, provider: str = "") -> str:

@@ -1,0 +1,5 @@
+"""``python -m csnb.cli``: the same as the ``csnb`` command."""
+
+from csnb.cli.core import main
+
+main()
