@@ -222,7 +222,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="batch rounds per engine")
     ap.add_argument("--naive-clients", type=int, default=5, help="clients the naive loop is timed on")
-    ap.add_argument("--engines", default="kernel,warm-kernel,warm-shell", help="csnb run --engine values to time")
+    ap.add_argument(
+        "--engines", default="kernel,warm-kernel,warm-shell", help="csnb run --engine values to time"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary project folder")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="csnb-bench-"))

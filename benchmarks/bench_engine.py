@@ -25,8 +25,12 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--loop-sample", type=int, default=None,
-                        help="clients evaluated one by one (default: all); the loop time is scaled to --clients")
+    parser.add_argument(
+        "--loop-sample",
+        type=int,
+        default=None,
+        help="clients evaluated one by one (default: all); the loop time is scaled to --clients",
+    )
     args = parser.parse_args()
     n = args.clients
     t0 = time.perf_counter()
@@ -41,7 +45,9 @@ def main() -> None:
     statuses = portfolio.metrics["status"].value_counts().to_dict()
 
     sample = min(args.loop_sample or n, n)
-    rows = obs.groupby("client", observed=True, sort=False).indices  # split outside the timing: fair to the loop
+    rows = obs.groupby(
+        "client", observed=True, sort=False
+    ).indices  # split outside the timing: fair to the loop
     t0 = time.perf_counter()
     for plan in plans[:sample]:
         evaluate(plan, obs.take(rows[plan.client.id]), as_of)

@@ -35,12 +35,14 @@ def metric_yaml(rng: random.Random, i: int, start: dt.date, lag_ids: list[str]) 
     leads = f"[{rng.choice(lag_ids)}]" if lead else "[]"
     if not lead:
         lag_ids.append(mid)
-    return (f"  - id: {mid}\n    name: Metric {i}\n    kind: {'lead' if lead else 'lag'}\n    leads: {leads}\n"
-            f"    direction: {direction}\n    source: warehouse\n"
-            f"    query: \"SELECT day AS date, value FROM metrics WHERE metric = '{mid}'\"\n"
-            f"    aggregate: {rng.choice(['sum', 'mean', 'last'])}\n"
-            f"    baseline: {{value: {base}, date: {start}}}\n    target: {{value: {target}, date: {end}}}\n"
-            f"    owner: p{rng.randrange(3)}\n")
+    return (
+        f"  - id: {mid}\n    name: Metric {i}\n    kind: {'lead' if lead else 'lag'}\n    leads: {leads}\n"
+        f"    direction: {direction}\n    source: warehouse\n"
+        f"    query: \"SELECT day AS date, value FROM metrics WHERE metric = '{mid}'\"\n"
+        f"    aggregate: {rng.choice(['sum', 'mean', 'last'])}\n"
+        f"    baseline: {{value: {base}, date: {start}}}\n    target: {{value: {target}, date: {end}}}\n"
+        f"    owner: p{rng.randrange(3)}\n"
+    )
 
 
 def milestone_yaml(rng: random.Random, i: int, start: dt.date, metrics: list[str]) -> str:
@@ -48,11 +50,13 @@ def milestone_yaml(rng: random.Random, i: int, start: dt.date, metrics: list[str
     begin = start + dt.timedelta(days=7 * i)
     due = begin + dt.timedelta(days=rng.randint(3, 30))
     deps = f"[M{i - 1}]" if i else "[]"
-    return (f"  - id: M{i}\n    title: Step {i}\n    stage: {rng.choice(STAGES)}\n    owner: p0\n"
-            f"    start: {begin}\n    due: {due}\n    depends_on: {deps}\n    criteria:\n"
-            f"      - {{metric: {rng.choice(metrics)}, op: \">=\", value: {rng.randint(1, 100)}}}\n"
-            f"      - {{check: Sign-off {i}, done: true, done_on: {begin}}}\n"
-            f"    raci: {{responsible: [p0], accountable: [p1], informed: [p2]}}\n")
+    return (
+        f"  - id: M{i}\n    title: Step {i}\n    stage: {rng.choice(STAGES)}\n    owner: p0\n"
+        f"    start: {begin}\n    due: {due}\n    depends_on: {deps}\n    criteria:\n"
+        f'      - {{metric: {rng.choice(metrics)}, op: ">=", value: {rng.randint(1, 100)}}}\n'
+        f"      - {{check: Sign-off {i}, done: true, done_on: {begin}}}\n"
+        f"    raci: {{responsible: [p0], accountable: [p1], informed: [p2]}}\n"
+    )
 
 
 def plan_yaml(rng: random.Random, n: int) -> str:
@@ -62,15 +66,19 @@ def plan_yaml(rng: random.Random, n: int) -> str:
     metrics = "".join(metric_yaml(rng, i, start, lag_ids) for i in range(rng.randint(2, 12)))
     ids = [line.split(": ")[1] for line in metrics.splitlines() if line.startswith("  - id: ")]
     milestones = "".join(milestone_yaml(rng, i, start, ids) for i in range(rng.randint(2, 10)))
-    people = "".join(f"  - {{id: p{i}, name: Person {i}, side: {'provider' if i != 1 else 'client'}, role: R{i}}}\n"
-                     for i in range(3))
-    return (f"client: {{id: c{n}, name: Client {n}}}\npeople:\n{people}"
-            f"goals:\n  - {{id: g1, statement: Improve things, metrics: [{lag_ids[0]}]}}\n"
-            f"sources:\n  warehouse: {{kind: sql, url: \"${{CSNB_WAREHOUSE_URL}}\"}}\n"
-            f"metrics:\n{metrics}milestones:\n{milestones}"
-            f"risks:\n  - {{id: R1, description: Slow adoption, owner: p0, likelihood: medium, impact: high,"
-            f" trigger: {{metric: {ids[-1]}, op: \"<\", value: 5}}, contingency: Extra training}}\n"
-            f"cadence:\n  - {{ritual: weekly, rrule: \"FREQ=WEEKLY;BYDAY=MO\"}}\n")
+    people = "".join(
+        f"  - {{id: p{i}, name: Person {i}, side: {'provider' if i != 1 else 'client'}, role: R{i}}}\n"
+        for i in range(3)
+    )
+    return (
+        f"client: {{id: c{n}, name: Client {n}}}\npeople:\n{people}"
+        f"goals:\n  - {{id: g1, statement: Improve things, metrics: [{lag_ids[0]}]}}\n"
+        f'sources:\n  warehouse: {{kind: sql, url: "${{CSNB_WAREHOUSE_URL}}"}}\n'
+        f"metrics:\n{metrics}milestones:\n{milestones}"
+        f"risks:\n  - {{id: R1, description: Slow adoption, owner: p0, likelihood: medium, impact: high,"
+        f' trigger: {{metric: {ids[-1]}, op: "<", value: 5}}, contingency: Extra training}}\n'
+        f'cadence:\n  - {{ritual: weekly, rrule: "FREQ=WEEKLY;BYDAY=MO"}}\n'
+    )
 
 
 def timed(label: str, count: int, fn: Callable[[], object], repeat: int = 1) -> float:
@@ -81,7 +89,9 @@ def timed(label: str, count: int, fn: Callable[[], object], repeat: int = 1) -> 
         fn()
         runs.append(time.perf_counter() - t0)
     seconds = min(runs)
-    print(f"{label:<38} {seconds:8.2f} s  {count / seconds:9.0f} plans/s  {seconds / count * 1000:7.2f} ms/plan")
+    print(
+        f"{label:<38} {seconds:8.2f} s  {count / seconds:9.0f} plans/s  {seconds / count * 1000:7.2f} ms/plan"
+    )
     return seconds
 
 
@@ -89,6 +99,7 @@ def libyaml_parse(texts: list[str]) -> float | None:
     """Seconds PyYAML's C loader takes to parse ``texts``, or None when it is not installed."""
     try:
         import yaml
+
         loader = yaml.CSafeLoader
     except (ImportError, AttributeError):
         return None
@@ -112,24 +123,43 @@ def main() -> None:
         size = sum(p.stat().st_size for p in paths) / len(paths)
         print(f"{len(paths)} plans, {size / 1024:.1f} KB on average, in a temporary folder")
         plans: list[Plan] = []
-        total = timed("full load_plan", len(paths), lambda: plans.extend(load_plan(p, env=ENV) for p in paths))
+        total = timed(
+            "full load_plan", len(paths), lambda: plans.extend(load_plan(p, env=ENV) for p in paths)
+        )
         assert len({p.id for p in plans}) == len(paths)
         docs = []
-        parse = timed("  read + YAML with positions", len(paths), lambda: docs.extend(map(load_located, paths)))
+        parse = timed(
+            "  read + YAML with positions", len(paths), lambda: docs.extend(map(load_located, paths))
+        )
         # the in-memory stages are short: best of three, so a busy machine distorts them less
-        pyd = timed("  pydantic only (Plan.model_validate)", len(docs),
-                    lambda: [Plan.model_validate(d.data) for d in docs], repeat=3)
-        both = timed("  pydantic + cross-checks", len(docs), lambda: [validate_document(d, ENV) for d in docs],
-                     repeat=3)
+        pyd = timed(
+            "  pydantic only (Plan.model_validate)",
+            len(docs),
+            lambda: [Plan.model_validate(d.data) for d in docs],
+            repeat=3,
+        )
+        both = timed(
+            "  pydantic + cross-checks",
+            len(docs),
+            lambda: [validate_document(d, ENV) for d in docs],
+            repeat=3,
+        )
         texts = [p.read_text() for p in paths]
         fast = libyaml_parse(texts)
-        print(f"\nshare of the full load (separate runs, so only roughly): YAML {parse / total:.0%}, "
-              f"pydantic + cross-checks {both / total:.0%} (pydantic alone {pyd / total:.0%})")
+        print(
+            f"\nshare of the full load (separate runs, so only roughly): YAML {parse / total:.0%}, "
+            f"pydantic + cross-checks {both / total:.0%} (pydantic alone {pyd / total:.0%})"
+        )
         if fast:
-            print(f"for comparison, PyYAML's libyaml loader (no positions, YAML 1.1) parses {len(texts) / fast:.0f} "
-                  "plans/s")
-        print(f"metrics per plan {sum(len(p.metrics) for p in plans) / len(plans):.1f}, "
-              f"milestones per plan {sum(len(p.milestones) for p in plans) / len(plans):.1f}")
+            print(
+                f"for comparison, PyYAML's libyaml loader (no positions, YAML 1.1) parses "
+                f"{len(texts) / fast:.0f} "
+                "plans/s"
+            )
+        print(
+            f"metrics per plan {sum(len(p.metrics) for p in plans) / len(plans):.1f}, "
+            f"milestones per plan {sum(len(p.milestones) for p in plans) / len(plans):.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,17 @@ _EXPORTS = {
 }
 
 _SUBMODULES = {
-    "explore": "csnb.explore", "report": "csnb.report", "retro": "csnb.retro", "plan": "csnb.plan",
-    "sources": "csnb.sources", "indicators": "csnb.indicators", "render": "csnb.render", "run": "csnb.run",
-    "store": "csnb.store", "charts": "csnb.report.charts", "lessons": "csnb.retro.lessons",
+    "explore": "csnb.explore",
+    "report": "csnb.report",
+    "retro": "csnb.retro",
+    "plan": "csnb.plan",
+    "sources": "csnb.sources",
+    "indicators": "csnb.indicators",
+    "render": "csnb.render",
+    "run": "csnb.run",
+    "store": "csnb.store",
+    "charts": "csnb.report.charts",
+    "lessons": "csnb.retro.lessons",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -60,17 +60,29 @@ class Registry:
         return self._classes[name]
 
 
-sources = Registry("csnb.sources", "source kind", {
-    "sql": "csnb.sources.sql:SqlSource",
-    "csv": "csnb.sources.files:CsvSource",
-    "parquet": "csnb.sources.files:ParquetSource",
-})
-executors = Registry("csnb.executors", "executor", {
-    "local": "csnb.run.executors:LocalExecutor",
-    "dask": "csnb.run.executors:DaskExecutor",
-})
-engines = Registry("csnb.engines", "engine", {
-    "warm-shell": "csnb.run.engines.shell:ShellEngine",
-    "warm-kernel": "csnb.run.engines.kernel:WarmKernelEngine",
-    "kernel": "csnb.run.engines.stock:StockKernelEngine",
-})
+sources = Registry(
+    "csnb.sources",
+    "source kind",
+    {
+        "sql": "csnb.sources.sql:SqlSource",
+        "csv": "csnb.sources.files:CsvSource",
+        "parquet": "csnb.sources.files:ParquetSource",
+    },
+)
+executors = Registry(
+    "csnb.executors",
+    "executor",
+    {
+        "local": "csnb.run.executors:LocalExecutor",
+        "dask": "csnb.run.executors:DaskExecutor",
+    },
+)
+engines = Registry(
+    "csnb.engines",
+    "engine",
+    {
+        "warm-shell": "csnb.run.engines.shell:ShellEngine",
+        "warm-kernel": "csnb.run.engines.kernel:WarmKernelEngine",
+        "kernel": "csnb.run.engines.stock:StockKernelEngine",
+    },
+)

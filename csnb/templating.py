@@ -19,16 +19,41 @@ PACKAGE = Path(__file__).resolve().parent
 STAGES = ("report", "render", "delivery", "retro")  # the stages that own templates
 
 STATUS_LABELS = {
-    "achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-    "missed": "Missed", "no_data": "No data", "done": "Done", "late": "Late", "blocked": "Blocked",
-    "not_started": "Not started", "triggered": "Triggered", "clear": "Clear", "green": "Green",
-    "amber": "Amber", "red": "Red", "unknown": "Unknown",
+    "achieved": "Achieved",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "missed": "Missed",
+    "no_data": "No data",
+    "done": "Done",
+    "late": "Late",
+    "blocked": "Blocked",
+    "not_started": "Not started",
+    "triggered": "Triggered",
+    "clear": "Clear",
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "unknown": "Unknown",
 }
 # Every status has a symbol as well as a colour, so it reads in greyscale print and for colour-blind readers.
 STATUS_SYMBOLS = {
-    "achieved": "★", "on_track": "●", "done": "✔", "at_risk": "▲", "off_track": "▼", "missed": "✖",
-    "late": "✖", "blocked": "■", "no_data": "○", "not_started": "○", "triggered": "!", "clear": "·",
-    "green": "●", "amber": "▲", "red": "▼", "unknown": "○",
+    "achieved": "★",
+    "on_track": "●",
+    "done": "✔",
+    "at_risk": "▲",
+    "off_track": "▼",
+    "missed": "✖",
+    "late": "✖",
+    "blocked": "■",
+    "no_data": "○",
+    "not_started": "○",
+    "triggered": "!",
+    "clear": "·",
+    "green": "●",
+    "amber": "▲",
+    "red": "▼",
+    "unknown": "○",
 }
 
 
@@ -68,15 +93,21 @@ def environment() -> Environment:
     """The Jinja environment of every csnb template (sections, portfolio, mail, lessons)."""
     env = Environment(
         loader=FileSystemLoader([template_folder(stage) for stage in STAGES]),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",),
-                                     default=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, day=day, label=lambda s: STATUS_LABELS.get(s, s),
-                       symbol=lambda s: STATUS_SYMBOLS.get(s, ""))
+    env.filters.update(
+        fmt=fmt,
+        pct=pct,
+        day=day,
+        label=lambda s: STATUS_LABELS.get(s, s),
+        symbol=lambda s: STATUS_SYMBOLS.get(s, ""),
+    )
     return env
 
 

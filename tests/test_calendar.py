@@ -8,9 +8,9 @@ import textwrap
 import pytest
 from dateutil.rrule import rrulestr
 
-from csnb.plan.calendar import write_calendar
 from csnb.plan import load_plan
 from csnb.plan.cadence import occurrences
+from csnb.plan.calendar import write_calendar
 
 icalendar = pytest.importorskip("icalendar")
 

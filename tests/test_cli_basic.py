@@ -74,20 +74,25 @@ decisions:
 """
 
 # The example references two metrics it does not define; a complete plan adds them.
-GOOD_PLAN = DESIGN_EXAMPLE.replace("milestones:\n", """\
+GOOD_PLAN = DESIGN_EXAMPLE.replace(
+    "milestones:\n",
+    """\
   - {id: numbers_provisioned, name: Numbers provisioned, kind: lag, source: warehouse, query: SELECT 1,
      baseline: {value: 0, date: 2026-09-01}, target: {value: 100, date: 2026-09-03}}
   - {id: agents_trained, name: Agents trained, kind: lead, leads: [routing_minutes], source: warehouse,
      query: SELECT 2, baseline: {value: 0, date: 2026-09-01}, target: {value: 120, date: 2026-09-30}}
 milestones:
-""", 1)
+""",
+    1,
+)
 WAREHOUSE = "postgresql://reporter@warehouse.example.com/analytics"
 
 
 def csnb_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real ``csnb`` entry point in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def as_json_data(yaml_text: str) -> object:
@@ -132,7 +137,10 @@ def test_validate_a_good_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CSNB_WAREHOUSE_URL", WAREHOUSE)
     result = CliRunner().invoke(app, ["validate", "acme.yaml"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["ok acme.yaml: acme — 3 metrics, 1 milestones, 1 risks", "1 valid, 0 invalid"]
+    assert result.output.splitlines() == [
+        "ok acme.yaml: acme — 3 metrics, 1 milestones, 1 risks",
+        "1 valid, 0 invalid",
+    ]
 
 
 def test_validate_a_folder_of_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

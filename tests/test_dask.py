@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from batchkit import make_project
 
-from csnb.run.batch import BatchOptions, run_batch
 from csnb.errors import ConfigError, RunError, SourceError
-from csnb.run.executors import DaskExecutor, registry
 from csnb.project.folder import Project
+from csnb.run.batch import BatchOptions, run_batch
+from csnb.run.executors import DaskExecutor, registry
 from csnb.run.job import Result
 from csnb.store.runs import Store
 

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 import csnb
 from csnb.cli import app
-from csnb.project.config import load_config
 from csnb.demo.build import AS_OF, build_demo, build_warehouse, plan_yaml, to_yaml
 from csnb.demo.data import synthetic_observations, synthetic_plan
 from csnb.demo.plans import DEMO_PLANS
 from csnb.plan import Plan, load_plan
+from csnb.project.config import load_config
 
 METRIC_STATUSES = {"achieved", "on_track", "at_risk", "off_track", "missed", "no_data"}
 MILESTONE_STATUSES = {"done", "late", "blocked", "at_risk", "not_started", "on_track"}
@@ -71,8 +71,11 @@ def snapshots(demo: Path) -> dict[str, csnb.Snapshot]:
 
 
 def _pairs(snapshots: dict[str, csnb.Snapshot], frame: str, key: str) -> dict[tuple[str, str], str]:
-    return {(c, k): status for c, s in snapshots.items()
-            for k, status in zip(getattr(s, frame)[key], getattr(s, frame)["status"], strict=True)}
+    return {
+        (c, k): status
+        for c, s in snapshots.items()
+        for k, status in zip(getattr(s, frame)[key], getattr(s, frame)["status"], strict=True)
+    }
 
 
 def test_demo_shows_every_metric_status(snapshots):
@@ -140,8 +143,11 @@ def test_demo_files_get_the_mode_a_plain_write_gives(tmp_path):
         list(build_demo(tmp_path))
     finally:
         os.umask(old)
-    for path in [tmp_path / ".csnb" / "demo" / "warehouse.db", tmp_path / "csnb.toml",
-                 *(tmp_path / "parameters").glob("*.yaml")]:
+    for path in [
+        tmp_path / ".csnb" / "demo" / "warehouse.db",
+        tmp_path / "csnb.toml",
+        *(tmp_path / "parameters").glob("*.yaml"),
+    ]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
@@ -164,8 +170,9 @@ def test_warehouse_schema_and_rows(tmp_path):
 def test_committed_demo_files_regenerate_byte_identically(repo, demo):
     for client in DEMO_PLANS:
         committed = repo / "parameters" / f"{client}.yaml"
-        assert committed.read_bytes() == (demo / "parameters" / f"{client}.yaml").read_bytes(), \
+        assert committed.read_bytes() == (demo / "parameters" / f"{client}.yaml").read_bytes(), (
             f"{committed.name} is stale: run `csnb demo` in the repository root and commit it"
+        )
     assert (repo / "csnb.toml").read_bytes() == (demo / "csnb.toml").read_bytes()
 
 
@@ -184,9 +191,28 @@ def test_plan_text_round_trips_to_the_plan_data(demo):
         assert plan_yaml(client).startswith("# Demo success plan")
 
 
-@pytest.mark.parametrize("text", ["yes", "No", "123", "1e3", "a: b", "#x", "", " pad", "x, y", "[a]", "null",
-                                  "2026-01-01", "quote \" and \\ back", "Tomás", "- item", "@home",
-                                  "ok @ home"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "No",
+        "123",
+        "1e3",
+        "a: b",
+        "#x",
+        "",
+        " pad",
+        "x, y",
+        "[a]",
+        "null",
+        "2026-01-01",
+        'quote " and \\ back',
+        "Tomás",
+        "- item",
+        "@home",
+        "ok @ home",
+    ],
+)
 def test_yaml_writer_quotes_what_needs_quoting(tmp_path, text):
     from ruamel.yaml import YAML
 

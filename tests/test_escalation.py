@@ -7,8 +7,8 @@ import textwrap
 import pytest
 from test_delivery import AS_OF, make_project, smtp  # noqa: F401 - smtp is a fixture
 
-from csnb.delivery.send import Courier, UnsafeMessageError, foreign_markers, guard
 from csnb.delivery.escalation import alert_message, escalate_report, events
+from csnb.delivery.send import Courier, UnsafeMessageError, foreign_markers, guard
 from csnb.store.runs import Store
 
 BEFORE = "2026-10-08"

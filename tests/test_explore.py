@@ -15,11 +15,11 @@ import yaml
 
 import csnb
 from csnb import explore
-from csnb.report import charts
-from csnb.indicators.changes import Diff
 from csnb.demo.build import build_demo
 from csnb.errors import InputError, PlanError, SourceError
+from csnb.indicators.changes import Diff
 from csnb.plan import Metric
+from csnb.report import charts
 
 AS_OF = dt.date(2026, 10, 15)  # pinned in the demo's csnb.toml
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +91,8 @@ def test_evaluate_gives_the_report_numbers_on_the_pinned_date(acme):
     table = evaluation.to_frame()
     metrics = table[table["item"] == "metric"]
     assert dict(zip(metrics["id"], metrics["status"], strict=True)) == dict(
-        zip(engine.metrics["metric"], engine.metrics["status"], strict=True))
+        zip(engine.metrics["metric"], engine.metrics["status"], strict=True)
+    )
     assert table.loc[table["item"] == "health", "current"].item() == engine.health.score
     assert set(table["item"]) == {"health", "metric", "milestone", "risk"}
 
@@ -165,15 +166,22 @@ def test_chart_is_the_reports_chart(acme):
 
 def test_what_if_shows_which_statuses_move(acme):
     plan, observations = acme
-    what = plan.what_if(metrics={"routing_minutes": {"target_date": "2026-12-15", "tolerance": 0.2}},
-                        milestones={"M3": {"due": dt.date(2026, 11, 20)}}, observations=observations)
+    what = plan.what_if(
+        metrics={"routing_minutes": {"target_date": "2026-12-15", "tolerance": 0.2}},
+        milestones={"M3": {"due": dt.date(2026, 11, 20)}},
+        observations=observations,
+    )
     moves = what.moves()
     assert moves[["id", "before", "after"]].values.tolist() == [
-        ["health", "amber", "green"], ["routing_minutes", "off_track", "on_track"],
-        ["M3", "at_risk", "on_track"]]
+        ["health", "amber", "green"],
+        ["routing_minutes", "off_track", "on_track"],
+        ["M3", "at_risk", "on_track"],
+    ]
     assert what.changes[["id", "field", "after"]].values.tolist() == [
-        ["routing_minutes", "target_date", dt.date(2026, 12, 15)], ["routing_minutes", "tolerance", 0.2],
-        ["M3", "due", dt.date(2026, 11, 20)]]
+        ["routing_minutes", "target_date", dt.date(2026, 12, 15)],
+        ["routing_minutes", "tolerance", 0.2],
+        ["M3", "due", dt.date(2026, 11, 20)],
+    ]
     assert plan.metric("routing_minutes").target.date == dt.date(2026, 10, 30)  # the plan is untouched
     assert "Statuses that move" in what._repr_html_()
 
@@ -191,14 +199,17 @@ def test_what_if_from_an_evaluation_keeps_its_date(acme):
     assert what.before.as_of == what.after.as_of == dt.date(2026, 10, 1)
 
 
-@pytest.mark.parametrize(("change", "error", "message"), [
-    ({"metrics": {"routing_hours": {"target": 1}}}, InputError, "no metric 'routing_hours'"),
-    ({"metrics": {"routing_minutes": {"owner": "lee"}}}, InputError, "cannot change 'owner'"),
-    ({"milestones": {"M3": {"due": "soon"}}}, InputError, "not a date"),
-    ({"metrics": {"routing_minutes": {"target": 600}}}, PlanError, "target equals baseline"),
-    ({"milestones": {"M3": {"due": "2026-08-01"}}}, PlanError, "before start"),
-    ({}, InputError, "nothing to change"),
-])
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"metrics": {"routing_hours": {"target": 1}}}, InputError, "no metric 'routing_hours'"),
+        ({"metrics": {"routing_minutes": {"owner": "lee"}}}, InputError, "cannot change 'owner'"),
+        ({"milestones": {"M3": {"due": "soon"}}}, InputError, "not a date"),
+        ({"metrics": {"routing_minutes": {"target": 600}}}, PlanError, "target equals baseline"),
+        ({"milestones": {"M3": {"due": "2026-08-01"}}}, PlanError, "before start"),
+        ({}, InputError, "nothing to change"),
+    ],
+)
 def test_what_if_refuses_what_a_plan_file_would_refuse(acme, change, error, message):
     plan, observations = acme
     with pytest.raises(error, match=message):
@@ -249,8 +260,9 @@ def test_try_metric_reports_plan_errors_and_source_errors(acme):
     with pytest.raises(PlanError, match=r"candidate metric: metrics\[3\]\.source: unknown source 'lake'"):
         explore.try_metric(plan, {**spec, "source": "lake"}, observations=observations)
     with pytest.raises(SourceError, match="manual_share"):
-        explore.try_metric(plan, {**spec, "query": "SELECT date, value FROM no_such_table"},
-                           observations=observations)
+        explore.try_metric(
+            plan, {**spec, "query": "SELECT date, value FROM no_such_table"}, observations=observations
+        )
 
 
 # --- what changed ----------------------------------------------------------------------------------------
@@ -263,7 +275,9 @@ def test_compare_lists_what_changed_between_two_dates(acme):
     frame = changed.to_frame()
     moved = frame[frame["change"] == "moved"]
     assert moved[["id", "before", "after"]].values.tolist() == [
-        ["auto_planned_share", "off_track", "at_risk"], ["M3", "on_track", "at_risk"]]
+        ["auto_planned_share", "off_track", "at_risk"],
+        ["M3", "on_track", "at_risk"],
+    ]
     deltas = frame[frame["change"] == "delta"]
     assert set(deltas["id"]) == {"routing_minutes", "on_time_delivery"}
     assert "What changed: 2026-10-01 → 2026-10-15" in changed._repr_html_()
@@ -328,9 +342,15 @@ RAW_MARKUP = ("<script", "<img", "<svg", "<iframe", "<b>", "<i>", "<u>")
 def test_repr_html_escapes_every_user_string(tmp_path):
     plan = hostile_plan(tmp_path)
     evaluation = plan.evaluate(AS_OF)
-    candidate = {"id": "more", "name": "<u>candidate</u>", "kind": "lag", "source": "sheet",
-                 "series": "calls", "baseline": {"value": 1, "date": "2026-09-07"},
-                 "target": {"value": 9, "date": "2026-11-30"}}
+    candidate = {
+        "id": "more",
+        "name": "<u>candidate</u>",
+        "kind": "lag",
+        "source": "sheet",
+        "series": "calls",
+        "baseline": {"value": 1, "date": "2026-09-07"},
+        "target": {"value": 9, "date": "2026-11-30"},
+    }
     pages = {
         "evaluation": evaluation._repr_html_(),
         "breakdown": evaluation.breakdown()._repr_html_(),
@@ -360,14 +380,26 @@ def test_exploration_notebook_runs_top_to_bottom_on_the_demo(demo, tmp_path):
     notebooks.mkdir(exist_ok=True)
     shutil.copy(REPO / "notebooks" / "exploration.ipynb", notebooks / "exploration.ipynb")
     out = tmp_path / "explored.ipynb"
-    pm.execute_notebook(str(notebooks / "exploration.ipynb"), str(out), parameters={"client": "acme"},
-                        cwd=str(notebooks), progress_bar=False, kernel_name="python3")
+    pm.execute_notebook(
+        str(notebooks / "exploration.ipynb"),
+        str(out),
+        parameters={"client": "acme"},
+        cwd=str(notebooks),
+        progress_bar=False,
+        kernel_name="python3",
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     html_out = "\n".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    for shown in ("Acme Logistics — as of 2026-10-15", "Health breakdown", "Lead → lag shifts tried",
-                  "What changed", "Statuses that move", "Candidate metric"):
+    for shown in (
+        "Acme Logistics — as of 2026-10-15",
+        "Health breakdown",
+        "Lead → lag shifts tried",
+        "What changed",
+        "Statuses that move",
+        "Candidate metric",
+    ):
         assert shown in html_out
     charts_shown = [o for o in outputs if "vega" in textwrap.shorten(str(o.get("data", {})), 100000)]
     assert len(charts_shown) >= 4  # three metric charts and the lead chart

@@ -25,36 +25,66 @@ AS_OF = D(2026, 1, 6)
 
 
 def metric(metric_id: str, kind: str = "lag", **fields: Any) -> dict[str, Any]:
-    spec = {"id": metric_id, "name": metric_id.replace("_", " "), "kind": kind, "source": "files",
-            "frequency": "day", "aggregate": "last", "tolerance": 0.10,
-            "baseline": {"value": 0, "date": "2026-01-01"}, "target": {"value": 100, "date": "2026-01-11"}}
+    spec = {
+        "id": metric_id,
+        "name": metric_id.replace("_", " "),
+        "kind": kind,
+        "source": "files",
+        "frequency": "day",
+        "aggregate": "last",
+        "tolerance": 0.10,
+        "baseline": {"value": 0, "date": "2026-01-01"},
+        "target": {"value": 100, "date": "2026-01-11"},
+    }
     spec.update(fields)
     return spec
 
 
-def milestone(milestone_id: str, done_on: str | None = None, start: str = "2026-01-01",
-              due: str = "2026-01-30", **fields: Any) -> dict[str, Any]:
+def milestone(
+    milestone_id: str,
+    done_on: str | None = None,
+    start: str = "2026-01-01",
+    due: str = "2026-01-30",
+    **fields: Any,
+) -> dict[str, Any]:
     """A milestone with one manual check, done on ``done_on`` (or not done)."""
-    return {"id": milestone_id, "title": f"Milestone {milestone_id}", "stage": "onboarding", "owner": "dana",
-            "start": start, "due": due,
-            "criteria": [{"check": "Signed off", "done": done_on is not None, "done_on": done_on}], **fields}
+    return {
+        "id": milestone_id,
+        "title": f"Milestone {milestone_id}",
+        "stage": "onboarding",
+        "owner": "dana",
+        "start": start,
+        "due": due,
+        "criteria": [{"check": "Signed off", "done": done_on is not None, "done_on": done_on}],
+        **fields,
+    }
 
 
 def plan(metrics: list | None = None, milestones: list | None = None, **engine_settings: Any) -> Plan:
     """A minimal valid plan (a csv source, so no environment variable is needed)."""
-    return Plan.model_validate({
-        "client": {"id": "acme", "name": "Acme Logistics"},
-        "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-        "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-        "metrics": metrics or [], "milestones": milestones or [], "settings": engine_settings,
-    })
+    return Plan.model_validate(
+        {
+            "client": {"id": "acme", "name": "Acme Logistics"},
+            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
+            "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
+            "metrics": metrics or [],
+            "milestones": milestones or [],
+            "settings": engine_settings,
+        }
+    )
 
 
 def observations(*rows: tuple) -> pd.DataFrame:
     """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame({"client": "acme", "metric": [r[0] for r in rows],
-                         "date": pd.to_datetime([r[1] for r in rows]), "value": [float(r[2]) for r in rows]},
-                        columns=["client", "metric", "date", "value"])
+    return pd.DataFrame(
+        {
+            "client": "acme",
+            "metric": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "value": [float(r[2]) for r in rows],
+        },
+        columns=["client", "metric", "date", "value"],
+    )
 
 
 def daily(metric_id: str, values: list[float] | np.ndarray) -> list[tuple]:
@@ -65,20 +95,29 @@ def daily(metric_id: str, values: list[float] | np.ndarray) -> list[tuple]:
 
 # --- health -------------------------------------------------------------------------------------------
 
+
 def test_health_of_a_small_mix_by_hand() -> None:
     metrics = [metric("routing"), metric("adoption"), metric("trainings", kind="lead"), metric("nps")]
     milestones = [
-        milestone("M1", done_on="2026-01-03"),                          # done
-        milestone("M2", depends_on=["M3"]),                             # blocked by M3
-        milestone("M3", start="2026-01-10", due="2026-01-20"),          # not_started: no weight
-        milestone("M4", due="2026-01-05", leap=True),                   # late, but a leap: no weight
+        milestone("M1", done_on="2026-01-03"),  # done
+        milestone("M2", depends_on=["M3"]),  # blocked by M3
+        milestone("M3", start="2026-01-10", due="2026-01-20"),  # not_started: no weight
+        milestone("M4", due="2026-01-05", leap=True),  # late, but a leap: no weight
     ]
     obs = observations(("routing", AS_OF, 45), ("adoption", AS_OF, 35), ("trainings", AS_OF, 10))
     snap = evaluate(plan(metrics, milestones), obs, AS_OF)
     assert dict(zip(snap.metrics["metric"], snap.metrics["status"], strict=True)) == {
-        "routing": "on_track", "adoption": "at_risk", "trainings": "off_track", "nps": "no_data"}
+        "routing": "on_track",
+        "adoption": "at_risk",
+        "trainings": "off_track",
+        "nps": "no_data",
+    }
     assert dict(zip(snap.milestones["milestone"], snap.milestones["status"], strict=True)) == {
-        "M1": "done", "M2": "blocked", "M3": "not_started", "M4": "late"}
+        "M1": "done",
+        "M2": "blocked",
+        "M3": "not_started",
+        "M4": "late",
+    }
     #   routing   lag  on_track  100 x 2 = 200
     #   adoption  lag  at_risk    50 x 2 = 100
     #   trainings lead off_track   0 x 1 =   0
@@ -95,21 +134,32 @@ def test_health_of_a_small_mix_by_hand() -> None:
     assert weights.get("nps", 0) == 0 and weights.get("M3", 0) == 0 and weights.get("M4", 0) == 0
 
 
-@pytest.mark.parametrize(("score", "colour"), [
-    (100, "green"), (75, "green"), (74.9, "amber"), (50, "amber"), (49.9, "red"), (0, "red"),
-    (None, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("score", "colour"),
+    [
+        (100, "green"),
+        (75, "green"),
+        (74.9, "amber"),
+        (50, "amber"),
+        (49.9, "red"),
+        (0, "red"),
+        (None, "unknown"),
+    ],
+)
 def test_band_thresholds(score: float | None, colour: str) -> None:
     assert band(score) == colour
 
 
-@pytest.mark.parametrize(("values", "score", "colour"), [
-    ({"routing": 45, "adoption": 35}, 75.0, "green"),                  # (100*2 + 50*2) / 4 = 75: green
-    ({"adoption": 35}, 50.0, "amber"),                                  # 50*2 / 2 = 50: amber
-    ({"adoption": 35, "trainings": 10}, 33.3, "red"),                   # (50*2 + 0*1) / 3 = 33.3: red
-    ({"routing": 45, "trainings": 45}, 100.0, "green"),                 # lead and lag on track
-    ({"routing": 10, "trainings": 45}, 33.3, "red"),                    # (0*2 + 100*1) / 3: lag weighs more
-])
+@pytest.mark.parametrize(
+    ("values", "score", "colour"),
+    [
+        ({"routing": 45, "adoption": 35}, 75.0, "green"),  # (100*2 + 50*2) / 4 = 75: green
+        ({"adoption": 35}, 50.0, "amber"),  # 50*2 / 2 = 50: amber
+        ({"adoption": 35, "trainings": 10}, 33.3, "red"),  # (50*2 + 0*1) / 3 = 33.3: red
+        ({"routing": 45, "trainings": 45}, 100.0, "green"),  # lead and lag on track
+        ({"routing": 10, "trainings": 45}, 33.3, "red"),  # (0*2 + 100*1) / 3: lag weighs more
+    ],
+)
 def test_health_band_from_metric_statuses(values: dict[str, float], score: float, colour: str) -> None:
     metrics = [metric(m, kind="lead" if m == "trainings" else "lag") for m in values]
     snap = evaluate(plan(metrics), observations(*[(m, AS_OF, v) for m, v in values.items()]), AS_OF)
@@ -136,7 +186,7 @@ def test_only_not_started_milestones_is_an_unknown_score() -> None:
     snap = evaluate(plan([], [milestone("M1", start="2026-02-01", due="2026-02-20")]), None, AS_OF)
     assert snap.health.score is None
     assert snap.health.band == "unknown"
-    assert snap.health.missing == ()   # a milestone not started is not evidence, nor is it missing
+    assert snap.health.missing == ()  # a milestone not started is not evidence, nor is it missing
 
 
 def test_empty_plan_is_an_unknown_score() -> None:
@@ -147,11 +197,19 @@ def test_empty_plan_is_an_unknown_score() -> None:
 
 def test_milestone_statuses_score_by_hand() -> None:
     # done 100, on_track 100, blocked 25, late 0 -> 225 / 4 = 56.25 -> 56.2 (or 56.3), amber
-    milestones = [milestone("M1", done_on="2026-01-02"), milestone("M2"),
-                  milestone("M3", depends_on=["M2"]), milestone("M4", due="2026-01-05")]
+    milestones = [
+        milestone("M1", done_on="2026-01-02"),
+        milestone("M2"),
+        milestone("M3", depends_on=["M2"]),
+        milestone("M4", due="2026-01-05"),
+    ]
     snap = evaluate(plan([], milestones), None, AS_OF)
     assert dict(zip(snap.milestones["milestone"], snap.milestones["status"], strict=True)) == {
-        "M1": "done", "M2": "on_track", "M3": "blocked", "M4": "late"}
+        "M1": "done",
+        "M2": "on_track",
+        "M3": "blocked",
+        "M4": "late",
+    }
     assert snap.health.score == pytest.approx(56.25, abs=0.05)
     assert snap.health.band == "amber"
 
@@ -160,17 +218,26 @@ statuses_by_value = st.one_of(st.none(), st.integers(-20, 120))
 
 
 @settings(max_examples=30, deadline=None)
-@given(metric_values=st.lists(st.tuples(st.sampled_from(["lead", "lag"]), statuses_by_value), max_size=4),
-       milestone_specs=st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 20)), st.integers(1, 30),
-                                          st.booleans()), max_size=3),
-       day=st.integers(1, 20))
+@given(
+    metric_values=st.lists(st.tuples(st.sampled_from(["lead", "lag"]), statuses_by_value), max_size=4),
+    milestone_specs=st.lists(
+        st.tuples(st.one_of(st.none(), st.integers(1, 20)), st.integers(1, 30), st.booleans()), max_size=3
+    ),
+    day=st.integers(1, 20),
+)
 def test_health_stays_between_0_and_100(metric_values: list, milestone_specs: list, day: int) -> None:
     as_of = D(2026, 1, day)
     metrics = [metric(f"m{i}", kind=kind) for i, (kind, _) in enumerate(metric_values)]
     rows = [(f"m{i}", as_of, v) for i, (_, v) in enumerate(metric_values) if v is not None]
-    milestones = [milestone(f"M{i}", done_on=None if done is None else f"2026-01-{done:02d}",
-                            due=f"2026-01-{due:02d}", leap=leap)
-                  for i, (done, due, leap) in enumerate(milestone_specs)]
+    milestones = [
+        milestone(
+            f"M{i}",
+            done_on=None if done is None else f"2026-01-{done:02d}",
+            due=f"2026-01-{due:02d}",
+            leap=leap,
+        )
+        for i, (done, due, leap) in enumerate(milestone_specs)
+    ]
     snap = evaluate(plan(metrics, milestones), observations(*rows), as_of)
     score = snap.health.score
     if score is None:
@@ -221,7 +288,7 @@ def test_a_lead_two_periods_ahead_is_found_at_shift_two() -> None:
     assert check["best_r"] == pytest.approx(1.0, abs=1e-9)
     assert predicts(check) is True
     r = _r_by_shift(snap)
-    assert sorted(r) == [0, 1, 2, 3, 4]          # settings.lead_max_shift = 4
+    assert sorted(r) == [0, 1, 2, 3, 4]  # settings.lead_max_shift = 4
     assert r[2] == pytest.approx(1.0, abs=1e-9)
     assert all(r[s] < 0.9 for s in (0, 1, 3, 4) if not np.isnan(r[s]))
     best = snap.leads[snap.leads["best"].astype(bool)]
@@ -240,9 +307,15 @@ def test_lead_max_shift_limits_the_shifts_tried() -> None:
 def test_direction_signs_lead_up_lag_down() -> None:
     # more trainings -> fewer routing minutes two days later: a falling lag is the lag improving,
     # so the signed r is +1 and the lead predicts
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]),
-               metric("adoption", direction="down", baseline={"value": 100, "date": "2026-01-01"},
-                      target={"value": 0, "date": "2026-01-11"})]
+    metrics = [
+        metric("trainings", kind="lead", leads=["adoption"]),
+        metric(
+            "adoption",
+            direction="down",
+            baseline={"value": 100, "date": "2026-01-01"},
+            target={"value": 0, "date": "2026-01-11"},
+        ),
+    ]
     snap = evaluate(plan(metrics), observations(*_lead_and_lag(lag_sign=-1)), D(2026, 1, 15))
     check = _check(snap)
     assert int(check["best_shift"]) == 2
@@ -265,8 +338,9 @@ def test_a_noise_lead_predicts_nothing() -> None:
     lead = 50 + np.r_[0, np.cumsum(np.tile([1, 1, -1, -1], 6))]
     lag = 100 + np.r_[0, np.cumsum(np.tile([1, -1], 12))]
     metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
-    snap = evaluate(plan(metrics), observations(*daily("trainings", lead), *daily("adoption", lag)),
-                    D(2026, 1, 31))
+    snap = evaluate(
+        plan(metrics), observations(*daily("trainings", lead), *daily("adoption", lag)), D(2026, 1, 31)
+    )
     check = _check(snap)
     assert check["best_r"] == pytest.approx(1 / 22, abs=1e-9)
     assert int(check["best_shift"]) == 1
@@ -296,13 +370,20 @@ def test_a_weekly_lag_compares_the_lead_week_by_week() -> None:
     # values 10, 13, 12, 16, 15, 19 change by 3, -1, 4, -1, 4; the lag's weekly changes copy them
     # one week later
     sundays = [D(2026, 1, 4) + dt.timedelta(weeks=i) for i in range(6)]
-    lead_rows = [("trainings", d - dt.timedelta(days=1), 0) for d in sundays] + \
-        [("trainings", d, v) for d, v in zip(sundays, [10, 13, 12, 16, 15, 19], strict=True)]
-    lag_values = np.r_[100, 100 + np.cumsum([2, 3, -1, 4, -1, 4])]       # weeks of 12-29 .. 02-09
+    lead_rows = [("trainings", d - dt.timedelta(days=1), 0) for d in sundays] + [
+        ("trainings", d, v) for d, v in zip(sundays, [10, 13, 12, 16, 15, 19], strict=True)
+    ]
+    lag_values = np.r_[100, 100 + np.cumsum([2, 3, -1, 4, -1, 4])]  # weeks of 12-29 .. 02-09
     lag_rows = [("adoption", D(2025, 12, 29) + dt.timedelta(weeks=i), v) for i, v in enumerate(lag_values)]
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]),
-               metric("adoption", frequency="week", baseline={"value": 100, "date": "2025-12-29"},
-                      target={"value": 200, "date": "2026-06-01"})]
+    metrics = [
+        metric("trainings", kind="lead", leads=["adoption"]),
+        metric(
+            "adoption",
+            frequency="week",
+            baseline={"value": 100, "date": "2025-12-29"},
+            target={"value": 200, "date": "2026-06-01"},
+        ),
+    ]
     snap = evaluate(plan(metrics), observations(*lead_rows, *lag_rows), D(2026, 2, 15))
     check = _check(snap)
     assert int(check["best_shift"]) == 1

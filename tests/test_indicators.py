@@ -26,29 +26,49 @@ D = dt.date
 
 def metric(metric_id: str = "adoption", **fields: Any) -> dict[str, Any]:
     """A metric as a plan file would spell it, with the defaults described in the module docstring."""
-    spec = {"id": metric_id, "name": metric_id.replace("_", " "), "kind": "lag", "source": "files",
-            "frequency": "day", "aggregate": "last", "direction": "up", "tolerance": 0.10,
-            "baseline": {"value": 0, "date": "2026-01-01"}, "target": {"value": 100, "date": "2026-01-11"}}
+    spec = {
+        "id": metric_id,
+        "name": metric_id.replace("_", " "),
+        "kind": "lag",
+        "source": "files",
+        "frequency": "day",
+        "aggregate": "last",
+        "direction": "up",
+        "tolerance": 0.10,
+        "baseline": {"value": 0, "date": "2026-01-01"},
+        "target": {"value": 100, "date": "2026-01-11"},
+    }
     spec.update(fields)
     return spec
 
 
-def plan(*metrics: dict[str, Any], client: str = "acme", milestones: tuple = (),
-         **engine_settings: Any) -> Plan:
+def plan(
+    *metrics: dict[str, Any], client: str = "acme", milestones: tuple = (), **engine_settings: Any
+) -> Plan:
     """A minimal valid plan holding ``metrics`` (a csv source, so no environment variable is needed)."""
-    return Plan.model_validate({
-        "client": {"id": client, "name": client.title()},
-        "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-        "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-        "metrics": list(metrics), "milestones": list(milestones), "settings": engine_settings,
-    })
+    return Plan.model_validate(
+        {
+            "client": {"id": client, "name": client.title()},
+            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
+            "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
+            "metrics": list(metrics),
+            "milestones": list(milestones),
+            "settings": engine_settings,
+        }
+    )
 
 
 def observations(*rows: tuple, client: str = "acme") -> pd.DataFrame:
     """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame({"client": client, "metric": [r[0] for r in rows],
-                         "date": pd.to_datetime([r[1] for r in rows]), "value": [float(r[2]) for r in rows]},
-                        columns=["client", "metric", "date", "value"])
+    return pd.DataFrame(
+        {
+            "client": client,
+            "metric": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "value": [float(r[2]) for r in rows],
+        },
+        columns=["client", "metric", "date", "value"],
+    )
 
 
 def row(snapshot, metric_id: str = "adoption") -> pd.Series:
@@ -65,16 +85,20 @@ def series(snapshot, metric_id: str = "adoption") -> list[tuple[dt.date, float]]
 
 # --- status -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "status"), [
-    (100, "achieved"),   # progress 100/100 = 1
-    (120, "achieved"),   # beyond the target still counts as achieved
-    (45, "on_track"),    # 0.45 >= 0.5 - 0.1
-    (40, "on_track"),    # 0.40 is exactly expected - tolerance: still on track
-    (35, "at_risk"),     # 0.35 < 0.40 but >= 0.5 - 2 * 0.1
-    (30, "at_risk"),     # 0.30 is exactly expected - 2 * tolerance: at risk, not off track
-    (29, "off_track"),   # 0.29 < 0.30
-    (-10, "off_track"),  # worse than the baseline: progress -0.1
-])
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (100, "achieved"),  # progress 100/100 = 1
+        (120, "achieved"),  # beyond the target still counts as achieved
+        (45, "on_track"),  # 0.45 >= 0.5 - 0.1
+        (40, "on_track"),  # 0.40 is exactly expected - tolerance: still on track
+        (35, "at_risk"),  # 0.35 < 0.40 but >= 0.5 - 2 * 0.1
+        (30, "at_risk"),  # 0.30 is exactly expected - 2 * tolerance: at risk, not off track
+        (29, "off_track"),  # 0.29 < 0.30
+        (-10, "off_track"),  # worse than the baseline: progress -0.1
+    ],
+)
 def test_status_against_the_glide_path_half_way(value: float, status: str) -> None:
     snap = evaluate(plan(metric()), observations(("adoption", "2026-01-06", value)), D(2026, 1, 6))
     m = row(snap)
@@ -87,8 +111,12 @@ def test_boundaries_hold_with_values_that_are_not_exact_in_binary() -> None:
     # baseline 600 -> target 360 (down), tolerance 0.1, as_of half way: expected 0.5.
     # 504 is progress (504 - 600) / (360 - 600) = 0.4 = 0.5 - 0.1: on track;
     # 528 is progress 72 / 240 = 0.3 = 0.5 - 2 * 0.1: at risk. Neither may flip by float error.
-    routing = metric("routing_minutes", direction="down", baseline={"value": 600, "date": "2026-01-01"},
-                     target={"value": 360, "date": "2026-01-11"})
+    routing = metric(
+        "routing_minutes",
+        direction="down",
+        baseline={"value": 600, "date": "2026-01-01"},
+        target={"value": 360, "date": "2026-01-11"},
+    )
     delay = dict(routing, id="delay_minutes")
     obs = observations(("routing_minutes", "2026-01-06", 504), ("delay_minutes", "2026-01-06", 528))
     snap = evaluate(plan(routing, delay), obs, D(2026, 1, 6))
@@ -153,16 +181,24 @@ def test_expected_is_zero_before_the_baseline_date() -> None:
 
 # --- direction down -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("minutes", "progress", "status"), [
-    (480, 0.5, "on_track"),            # (480 - 600) / (360 - 600) = 0.5 >= 0.4
-    (520, 1 / 3, "at_risk"),           # -80 / -240 = 0.333 in [0.3, 0.4)
-    (650, -50 / 240, "off_track"),     # rising is going the wrong way: progress -0.208
-    (360, 1.0, "achieved"),            # on the target
-    (300, 300 / 240, "achieved"),      # below the target is better still
-])
+
+@pytest.mark.parametrize(
+    ("minutes", "progress", "status"),
+    [
+        (480, 0.5, "on_track"),  # (480 - 600) / (360 - 600) = 0.5 >= 0.4
+        (520, 1 / 3, "at_risk"),  # -80 / -240 = 0.333 in [0.3, 0.4)
+        (650, -50 / 240, "off_track"),  # rising is going the wrong way: progress -0.208
+        (360, 1.0, "achieved"),  # on the target
+        (300, 300 / 240, "achieved"),  # below the target is better still
+    ],
+)
 def test_direction_down_falling_value_is_progress(minutes: float, progress: float, status: str) -> None:
-    routing = metric("routing_minutes", direction="down", baseline={"value": 600, "date": "2026-01-01"},
-                     target={"value": 360, "date": "2026-01-11"})
+    routing = metric(
+        "routing_minutes",
+        direction="down",
+        baseline={"value": 600, "date": "2026-01-01"},
+        target={"value": 360, "date": "2026-01-11"},
+    )
     snap = evaluate(plan(routing), observations(("routing_minutes", "2026-01-06", minutes)), D(2026, 1, 6))
     m = row(snap, "routing_minutes")
     assert m["progress"] == pytest.approx(progress)
@@ -170,20 +206,26 @@ def test_direction_down_falling_value_is_progress(minutes: float, progress: floa
 
 
 def test_direction_down_missed_after_the_target_date() -> None:
-    routing = metric("routing_minutes", direction="down", baseline={"value": 600, "date": "2026-01-01"},
-                     target={"value": 360, "date": "2026-01-11"})
+    routing = metric(
+        "routing_minutes",
+        direction="down",
+        baseline={"value": 600, "date": "2026-01-01"},
+        target={"value": 360, "date": "2026-01-11"},
+    )
     snap = evaluate(plan(routing), observations(("routing_minutes", "2026-01-12", 380)), D(2026, 1, 12))
     assert row(snap, "routing_minutes")["status"] == "missed"  # progress 220 / 240 < 1, after the target
 
 
 # --- aggregation --------------------------------------------------------------------------------------
 
+
 def test_week_buckets_start_on_monday() -> None:
     # 2026-01-04 is a Sunday: it belongs to the week of Monday 2025-12-29.
     # 2026-01-05 (Mon) and 2026-01-11 (Sun) share the week of Monday 2026-01-05.
     weekly = metric(frequency="week", aggregate="sum")
-    obs = observations(("adoption", "2026-01-04", 1), ("adoption", "2026-01-05", 2),
-                       ("adoption", "2026-01-11", 4))
+    obs = observations(
+        ("adoption", "2026-01-04", 1), ("adoption", "2026-01-05", 2), ("adoption", "2026-01-11", 4)
+    )
     snap = evaluate(plan(weekly), obs, D(2026, 1, 11))
     assert series(snap) == [(D(2025, 12, 29), 1.0), (D(2026, 1, 5), 6.0)]
     assert row(snap)["current_date"] == D(2026, 1, 5)
@@ -192,27 +234,33 @@ def test_week_buckets_start_on_monday() -> None:
 def test_month_buckets_start_on_the_first() -> None:
     # 2026-01-31 is January; 2026-02-01 and 2026-02-28 are February
     monthly = metric(frequency="month", aggregate="sum")
-    obs = observations(("adoption", "2026-01-31", 10), ("adoption", "2026-02-01", 20),
-                       ("adoption", "2026-02-28", 5))
+    obs = observations(
+        ("adoption", "2026-01-31", 10), ("adoption", "2026-02-01", 20), ("adoption", "2026-02-28", 5)
+    )
     snap = evaluate(plan(monthly), obs, D(2026, 3, 1))
     assert series(snap) == [(D(2026, 1, 1), 10.0), (D(2026, 2, 1), 25.0)]
     assert row(snap)["current_date"] == D(2026, 2, 1)
     assert row(snap)["current"] == 25.0
 
 
-@pytest.mark.parametrize(("aggregate", "value"), [
-    ("sum", 18.0),    # 3 + 9 + 6
-    ("mean", 6.0),    # 18 / 3
-    ("last", 6.0),    # Thursday's value: the latest date, although it is not the last row
-    ("min", 3.0),
-    ("max", 9.0),
-    ("count", 3.0),   # three observations
-])
+@pytest.mark.parametrize(
+    ("aggregate", "value"),
+    [
+        ("sum", 18.0),  # 3 + 9 + 6
+        ("mean", 6.0),  # 18 / 3
+        ("last", 6.0),  # Thursday's value: the latest date, although it is not the last row
+        ("min", 3.0),
+        ("max", 9.0),
+        ("count", 3.0),  # three observations
+    ],
+)
 def test_each_aggregate_over_one_week(aggregate: str, value: float) -> None:
     weekly = metric(frequency="week", aggregate=aggregate)
-    obs = observations(("adoption", "2026-01-08", 6),   # Thursday
-                       ("adoption", "2026-01-05", 3),   # Monday
-                       ("adoption", "2026-01-06", 9))   # Tuesday
+    obs = observations(
+        ("adoption", "2026-01-08", 6),  # Thursday
+        ("adoption", "2026-01-05", 3),  # Monday
+        ("adoption", "2026-01-06", 9),
+    )  # Tuesday
     snap = evaluate(plan(weekly), obs, D(2026, 1, 11))
     assert series(snap) == [(D(2026, 1, 5), value)]
     assert row(snap)["current"] == value
@@ -222,9 +270,13 @@ def test_observations_after_as_of_are_ignored() -> None:
     # as_of Tuesday 2026-01-06: Wednesday's 100 must not count in the week's sum (3 + 9 = 12),
     # nor may the daily metric see Wednesday's value.
     weekly = metric("tickets", frequency="week", aggregate="sum")
-    obs = observations(("tickets", "2026-01-05", 3), ("tickets", "2026-01-06", 9),
-                       ("tickets", "2026-01-07", 100),
-                       ("adoption", "2026-01-05", 40), ("adoption", "2026-01-07", 90))
+    obs = observations(
+        ("tickets", "2026-01-05", 3),
+        ("tickets", "2026-01-06", 9),
+        ("tickets", "2026-01-07", 100),
+        ("adoption", "2026-01-05", 40),
+        ("adoption", "2026-01-07", 90),
+    )
     snap = evaluate(plan(weekly, metric()), obs, D(2026, 1, 6))
     assert series(snap, "tickets") == [(D(2026, 1, 5), 12.0)]
     assert row(snap)["current"] == 40.0
@@ -235,9 +287,13 @@ def test_nan_values_are_dropped() -> None:
     # the NaN on 2026-01-05 is no observation: current stays 2026-01-04's 30, and the week's mean
     # over 4, NaN, 8 is 6 (not NaN)
     weekly = metric("tickets", frequency="week", aggregate="mean")
-    obs = observations(("adoption", "2026-01-04", 30), ("adoption", "2026-01-05", float("nan")),
-                       ("tickets", "2026-01-05", 4), ("tickets", "2026-01-06", float("nan")),
-                       ("tickets", "2026-01-07", 8))
+    obs = observations(
+        ("adoption", "2026-01-04", 30),
+        ("adoption", "2026-01-05", float("nan")),
+        ("tickets", "2026-01-05", 4),
+        ("tickets", "2026-01-06", float("nan")),
+        ("tickets", "2026-01-07", 8),
+    )
     snap = evaluate(plan(metric(), weekly), obs, D(2026, 1, 8))
     assert row(snap)["current"] == 30.0
     assert row(snap)["current_date"] == D(2026, 1, 4)
@@ -261,7 +317,7 @@ def test_delta_against_the_previous_period() -> None:
     obs = observations(("adoption", "2026-01-02", 20), ("adoption", "2026-01-04", 35))
     m = row(evaluate(plan(metric()), obs, D(2026, 1, 6)))
     assert m["previous"] == 20.0
-    assert m["delta"] == 15.0     # 35 - 20
+    assert m["delta"] == 15.0  # 35 - 20
     assert m["periods"] == 2
     first = row(evaluate(plan(metric()), obs, D(2026, 1, 2)))
     assert np.isnan(first["previous"]) and np.isnan(first["delta"])  # one period: nothing to compare with
@@ -269,8 +325,12 @@ def test_delta_against_the_previous_period() -> None:
 
 # --- trend and forecast -------------------------------------------------------------------------------
 
-SPIKE_THEN_CLIMB = (("adoption", "2026-01-01", 100), ("adoption", "2026-01-02", 10),
-                    ("adoption", "2026-01-03", 20), ("adoption", "2026-01-04", 30))
+SPIKE_THEN_CLIMB = (
+    ("adoption", "2026-01-01", 100),
+    ("adoption", "2026-01-02", 10),
+    ("adoption", "2026-01-03", 20),
+    ("adoption", "2026-01-04", 30),
+)
 
 
 def test_trend_is_the_slope_over_the_last_trend_periods() -> None:
@@ -299,16 +359,18 @@ def test_forecast_is_the_date_the_trend_reaches_target() -> None:
 
 
 def test_no_forecast_when_the_trend_moves_away_from_target() -> None:
-    obs = observations(("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 20),
-                       ("adoption", "2026-01-04", 10))
+    obs = observations(
+        ("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 20), ("adoption", "2026-01-04", 10)
+    )
     snap = evaluate(plan(metric()), obs, D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(-10.0)
     assert row(snap)["forecast_date"] is None
 
 
 def test_no_forecast_on_a_flat_trend() -> None:
-    obs = observations(("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 30),
-                       ("adoption", "2026-01-04", 30))
+    obs = observations(
+        ("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 30), ("adoption", "2026-01-04", 30)
+    )
     snap = evaluate(plan(metric()), obs, D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(0.0)
     assert row(snap)["forecast_date"] is None
@@ -321,17 +383,26 @@ def test_achieved_metric_forecasts_its_current_period() -> None:
     assert row(snap)["forecast_date"] == D(2026, 1, 4)
 
 
-ROUTING_WEEKLY = metric("routing_minutes", direction="down", frequency="week", aggregate="mean",
-                        baseline={"value": 600, "date": "2026-01-05"},
-                        target={"value": 360, "date": "2026-03-02"})
+ROUTING_WEEKLY = metric(
+    "routing_minutes",
+    direction="down",
+    frequency="week",
+    aggregate="mean",
+    baseline={"value": 600, "date": "2026-01-05"},
+    target={"value": 360, "date": "2026-03-02"},
+)
 
 
 def test_trend_forecast_for_a_down_metric() -> None:
     # weekly means 560, 520, 480 (weeks of Mon 01-05, 01-12, 01-19): slope -40 per week.
     # From 480 in the week of 2026-01-19, (360 - 480) / -40 = 3 weeks -> 2026-02-09.
     # Status on Wed 2026-01-21: expected 16 / 56 = 0.286, progress 120 / 240 = 0.5 -> on_track.
-    obs = observations(("routing_minutes", "2026-01-05", 570), ("routing_minutes", "2026-01-07", 550),
-                       ("routing_minutes", "2026-01-13", 520), ("routing_minutes", "2026-01-20", 480))
+    obs = observations(
+        ("routing_minutes", "2026-01-05", 570),
+        ("routing_minutes", "2026-01-07", 550),
+        ("routing_minutes", "2026-01-13", 520),
+        ("routing_minutes", "2026-01-20", 480),
+    )
     m = row(evaluate(plan(ROUTING_WEEKLY), obs, D(2026, 1, 21)), "routing_minutes")
     assert m["current"] == 480.0
     assert m["trend"] == pytest.approx(-40.0)
@@ -342,8 +413,11 @@ def test_trend_forecast_for_a_down_metric() -> None:
 
 
 def test_no_forecast_for_a_down_metric_that_rises() -> None:
-    obs = observations(("routing_minutes", "2026-01-05", 480), ("routing_minutes", "2026-01-12", 520),
-                       ("routing_minutes", "2026-01-19", 560))
+    obs = observations(
+        ("routing_minutes", "2026-01-05", 480),
+        ("routing_minutes", "2026-01-12", 520),
+        ("routing_minutes", "2026-01-19", 560),
+    )
     m = row(evaluate(plan(ROUTING_WEEKLY), obs, D(2026, 1, 21)), "routing_minutes")
     assert m["trend"] == pytest.approx(40.0)
     assert m["forecast_date"] is None
@@ -352,8 +426,9 @@ def test_no_forecast_for_a_down_metric_that_rises() -> None:
 def test_monthly_trend_is_per_month_whatever_the_month_length() -> None:
     # January 10, February 20, March 30: +10 per period, although February is 3 days shorter
     monthly = metric(frequency="month", target={"value": 100, "date": "2026-12-01"})
-    obs = observations(("adoption", "2026-01-15", 10), ("adoption", "2026-02-15", 20),
-                       ("adoption", "2026-03-15", 30))
+    obs = observations(
+        ("adoption", "2026-01-15", 10), ("adoption", "2026-02-15", 20), ("adoption", "2026-03-15", 30)
+    )
     snap = evaluate(plan(monthly), obs, D(2026, 3, 31))
     assert series(snap) == [(D(2026, 1, 1), 10.0), (D(2026, 2, 1), 20.0), (D(2026, 3, 1), 30.0)]
     assert row(snap)["trend"] == pytest.approx(10.0)
@@ -361,17 +436,34 @@ def test_monthly_trend_is_per_month_whatever_the_month_length() -> None:
 
 # --- portfolio ----------------------------------------------------------------------------------------
 
+
 def test_portfolio_path_equals_the_per_plan_path() -> None:
     # two clients with the same metric ids and different data: each must see only its own rows
-    milestone = {"id": "M1", "title": "Live", "stage": "onboarding", "owner": "dana", "start": "2026-01-01",
-                 "due": "2026-01-08", "criteria": [{"metric": "adoption", "op": ">=", "value": 50}]}
+    milestone = {
+        "id": "M1",
+        "title": "Live",
+        "stage": "onboarding",
+        "owner": "dana",
+        "start": "2026-01-01",
+        "due": "2026-01-08",
+        "criteria": [{"metric": "adoption", "op": ">=", "value": 50}],
+    }
     tickets = metric("tickets", kind="lead", leads=["adoption"])
     p1 = plan(metric(), tickets, client="a", milestones=(milestone,))
     p2 = plan(metric(), tickets, client="b", milestones=(milestone,))
-    obs_a = observations(("adoption", "2026-01-02", 90), ("adoption", "2026-01-05", 100),
-                         ("tickets", "2026-01-05", 10), client="a")
-    obs_b = observations(("adoption", "2026-01-03", 10), ("adoption", "2026-01-05", 20),
-                         ("tickets", "2026-01-04", 3), ("tickets", "2026-01-05", 4), client="b")
+    obs_a = observations(
+        ("adoption", "2026-01-02", 90),
+        ("adoption", "2026-01-05", 100),
+        ("tickets", "2026-01-05", 10),
+        client="a",
+    )
+    obs_b = observations(
+        ("adoption", "2026-01-03", 10),
+        ("adoption", "2026-01-05", 20),
+        ("tickets", "2026-01-04", 3),
+        ("tickets", "2026-01-05", 4),
+        client="b",
+    )
     as_of = D(2026, 1, 6)
     together = evaluate_portfolio([p1, p2], pd.concat([obs_a, obs_b], ignore_index=True), as_of).snapshot("b")
     alone = evaluate(p2, obs_b, as_of)
@@ -397,11 +489,13 @@ progress_values = st.floats(-2, 2, allow_nan=False)
 
 
 @given(low=progress_values, high=progress_values, expected=unit, tolerance=unit, past_target=st.booleans())
-def test_better_progress_never_gives_a_worse_status(low: float, high: float, expected: float,
-                                                    tolerance: float, past_target: bool) -> None:
+def test_better_progress_never_gives_a_worse_status(
+    low: float, high: float, expected: float, tolerance: float, past_target: bool
+) -> None:
     low, high = min(low, high), max(low, high)
-    worse, better = classify(np.array([low, high]), np.array(expected), np.array(tolerance),
-                             np.array(past_target))
+    worse, better = classify(
+        np.array([low, high]), np.array(expected), np.array(tolerance), np.array(past_target)
+    )
     assert RANK[better] <= RANK[worse]
 
 
@@ -428,16 +522,22 @@ def test_classify_follows_the_rules(progress: float, expected: float, tolerance:
 
 
 @settings(max_examples=40, deadline=None)
-@given(values=st.lists(st.integers(-50, 150), min_size=2, max_size=2), day=st.integers(1, 14),
-       direction=st.sampled_from(["up", "down"]))
-def test_a_better_current_value_never_gives_a_worse_status(values: list[int], day: int,
-                                                           direction: str) -> None:
+@given(
+    values=st.lists(st.integers(-50, 150), min_size=2, max_size=2),
+    day=st.integers(1, 14),
+    direction=st.sampled_from(["up", "down"]),
+)
+def test_a_better_current_value_never_gives_a_worse_status(
+    values: list[int], day: int, direction: str
+) -> None:
     # the full engine on two identical metrics whose only difference is the current value
     low, high = sorted(values)
-    if direction == "down":   # smaller is better: the better metric has the smaller value
+    if direction == "down":  # smaller is better: the better metric has the smaller value
         worse_value, better_value = high, low
-        fields = {"baseline": {"value": 100, "date": "2026-01-01"},
-                  "target": {"value": 0, "date": "2026-01-11"}}
+        fields = {
+            "baseline": {"value": 100, "date": "2026-01-01"},
+            "target": {"value": 0, "date": "2026-01-11"},
+        }
     else:
         worse_value, better_value = low, high
         fields = {}

@@ -18,8 +18,8 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from csnb.cli import lab as cli_lab
 from csnb.cli import app
+from csnb.cli import lab as cli_lab
 from csnb.demo.build import build_demo
 from csnb.errors import PlanError
 
@@ -72,8 +72,10 @@ def test_prepare_notebook_starts_where_the_last_report_did(demo):
 
 def test_prepare_notebook_prefers_the_projects_own_exploration_notebook(demo):
     (demo / "notebooks").mkdir()
-    cells = [nbformat.v4.new_code_cell("client = None", metadata={"tags": ["parameters"]}),
-             nbformat.v4.new_code_cell("tuned = True")]
+    cells = [
+        nbformat.v4.new_code_cell("client = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("tuned = True"),
+    ]
     own = nbformat.v4.new_notebook(cells=cells)
     own.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(own, demo / "notebooks" / "exploration.ipynb")
@@ -123,8 +125,7 @@ def group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     # zombies (exited, not yet reaped by a parent outside this test) hold no port and run nothing
-    return any(p.status() != psutil.STATUS_ZOMBIE for p in psutil.process_iter()
-               if _pgid(p) == pgid)
+    return any(p.status() != psutil.STATUS_ZOMBIE for p in psutil.process_iter() if _pgid(p) == pgid)
 
 
 def _pgid(proc: psutil.Process) -> int | None:
@@ -138,12 +139,20 @@ def _pgid(proc: psutil.Process) -> int | None:
 def test_csnb_lab_serves_the_notebook_and_sigterm_stops_it(demo, tmp_path):
     port, token = free_port(), "csnb-test-token"
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+    }
     log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen([*LAB, "acme", "--no-browser", "--port", str(port),
-                             f"--IdentityProvider.token={token}", *extra],
-                            cwd=demo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [*LAB, "acme", "--no-browser", "--port", str(port), f"--IdentityProvider.token={token}", *extra],
+        cwd=demo,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server_group = None
     try:
         deadline = time.monotonic() + 60
@@ -175,8 +184,9 @@ SERVE = f"import sys, csnb.cli.lab as lab; sys.exit(lab.serve([sys.executable, '
 
 
 def test_ctrl_c_stops_the_server_group(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", SERVE], cwd=tmp_path, stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE], cwd=tmp_path, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert proc.stdout.readline().strip() == "up"
         [server] = psutil.Process(proc.pid).children()
@@ -190,9 +200,17 @@ def test_ctrl_c_stops_the_server_group(tmp_path):
 
 
 def test_stop_kills_a_server_that_ignores_sigterm():
-    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
-                                 "signal.SIG_IGN); print('up', flush=True); time.sleep(120)"],
-                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, "
+            "signal.SIG_IGN); print('up', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert stubborn.stdout.readline().strip() == "up"
     started = time.monotonic()
     cli_lab.stop(stubborn, grace=1.0)

@@ -14,11 +14,11 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from csnb.indicators.evaluation import evaluate
-from csnb.store.lessons import Filters, QueryError, open_kb
-from csnb.retro.lessons import export_kb, record_retro, suggest, suggest_for_report
 from csnb.plan import Plan
 from csnb.retro.facts import compute_facts
+from csnb.retro.lessons import export_kb, record_retro, suggest, suggest_for_report
 from csnb.retro.team import Retro
+from csnb.store.lessons import Filters, QueryError, open_kb
 
 
 def lesson(client: str, milestone: str, number: int, statement: str, **extra) -> dict:
@@ -361,8 +361,8 @@ def project(tmp_path, monkeypatch) -> Path:
 
 
 def test_cli_search_list_export_suggest(project):
-    from csnb.cli import lessons as cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.cli import app
+    from csnb.cli import lessons as cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.retro.notebook import prepare_retro
 
     url = f"sqlite:///{project / '.csnb' / 'store.db'}"
@@ -385,8 +385,8 @@ def test_cli_search_list_export_suggest(project):
 
 
 def test_every_command_help_shows_an_example():
-    from csnb.cli import lessons as cli_lessons  # noqa: F401
     from csnb.cli import app
+    from csnb.cli import lessons as cli_lessons  # noqa: F401
 
     runner = CliRunner()
     for args in (

@@ -20,18 +20,37 @@ D = dt.date
 
 def metric(metric_id: str, **fields: Any) -> dict[str, Any]:
     """A daily lag metric from 0 on 2026-01-01 to 100 on 2026-03-01."""
-    spec = {"id": metric_id, "name": metric_id.replace("_", " "), "kind": "lag", "source": "files",
-            "frequency": "day", "aggregate": "last",
-            "baseline": {"value": 0, "date": "2026-01-01"}, "target": {"value": 100, "date": "2026-03-01"}}
+    spec = {
+        "id": metric_id,
+        "name": metric_id.replace("_", " "),
+        "kind": "lag",
+        "source": "files",
+        "frequency": "day",
+        "aggregate": "last",
+        "baseline": {"value": 0, "date": "2026-01-01"},
+        "target": {"value": 100, "date": "2026-03-01"},
+    }
     spec.update(fields)
     return spec
 
 
-def milestone(milestone_id: str, *criteria: dict[str, Any], start: str = "2026-01-01",
-              due: str = "2026-01-10", **fields: Any) -> dict[str, Any]:
+def milestone(
+    milestone_id: str,
+    *criteria: dict[str, Any],
+    start: str = "2026-01-01",
+    due: str = "2026-01-10",
+    **fields: Any,
+) -> dict[str, Any]:
     """A milestone as a plan file would spell it."""
-    spec = {"id": milestone_id, "title": f"Milestone {milestone_id}", "stage": "onboarding", "owner": "dana",
-            "start": start, "due": due, "criteria": list(criteria)}
+    spec = {
+        "id": milestone_id,
+        "title": f"Milestone {milestone_id}",
+        "stage": "onboarding",
+        "owner": "dana",
+        "start": start,
+        "due": due,
+        "criteria": list(criteria),
+    }
     spec.update(fields)
     return spec
 
@@ -44,28 +63,44 @@ def check(text: str, done_on: str | None = None) -> dict[str, Any]:
     return {"check": text, "done": done_on is not None, "done_on": done_on}
 
 
-def plan_data(metrics: list | None = None, milestones: list | None = None, risks: list | None = None,
-              **engine_settings: Any) -> dict[str, Any]:
+def plan_data(
+    metrics: list | None = None,
+    milestones: list | None = None,
+    risks: list | None = None,
+    **engine_settings: Any,
+) -> dict[str, Any]:
     """A minimal plan document (a csv source, so no environment variable is needed)."""
     return {
         "client": {"id": "acme", "name": "Acme Logistics"},
         "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
         "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-        "metrics": metrics or [], "milestones": milestones or [], "risks": risks or [],
+        "metrics": metrics or [],
+        "milestones": milestones or [],
+        "risks": risks or [],
         "settings": engine_settings,
     }
 
 
-def plan(metrics: list | None = None, milestones: list | None = None, risks: list | None = None,
-         **engine_settings: Any) -> Plan:
+def plan(
+    metrics: list | None = None,
+    milestones: list | None = None,
+    risks: list | None = None,
+    **engine_settings: Any,
+) -> Plan:
     return Plan.model_validate(plan_data(metrics, milestones, risks, **engine_settings))
 
 
 def observations(*rows: tuple) -> pd.DataFrame:
     """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame({"client": "acme", "metric": [r[0] for r in rows],
-                         "date": pd.to_datetime([r[1] for r in rows]), "value": [float(r[2]) for r in rows]},
-                        columns=["client", "metric", "date", "value"])
+    return pd.DataFrame(
+        {
+            "client": "acme",
+            "metric": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "value": [float(r[2]) for r in rows],
+        },
+        columns=["client", "metric", "date", "value"],
+    )
 
 
 def daily(metric_id: str, first: str, *values: float) -> list[tuple]:
@@ -87,39 +122,44 @@ def status(snapshot) -> dict[str, str]:
 
 # users >= 10 holds on 01-03, 01-04 and 01-06; admins >= 3 holds from 01-05 on.
 # Each criterion has held by 01-05, but not at the same time: both hold first on 01-06.
-USERS = daily("users", "2026-01-02", 5, 12, 12, 8, 12)    # 01-02 .. 01-06
-ADMINS = daily("admins", "2026-01-02", 1, 1, 2, 4, 4)     # 01-02 .. 01-06
+USERS = daily("users", "2026-01-02", 5, 12, 12, 8, 12)  # 01-02 .. 01-06
+ADMINS = daily("admins", "2026-01-02", 1, 1, 2, 4, 4)  # 01-02 .. 01-06
 GO_LIVE = milestone("M1", at_least("users", 10), at_least("admins", 3), due="2026-01-10")
 GO_LIVE_USERS = milestone("M1", at_least("users", 10), due="2026-01-10")
 
 
 def test_done_when_all_criteria_held_at_once() -> None:
-    snap = evaluate(plan([metric("users"), metric("admins")], [GO_LIVE]), observations(*USERS, *ADMINS),
-                    D(2026, 1, 8))
+    snap = evaluate(
+        plan([metric("users"), metric("admins")], [GO_LIVE]), observations(*USERS, *ADMINS), D(2026, 1, 8)
+    )
     m = ms(snap, "M1")
     assert m["status"] == "done"
-    assert m["achieved_on"] == D(2026, 1, 6)   # not 01-03 (admins short) nor 01-05 (users dipped to 8)
-    assert m["slip_days"] == -4                # 01-06 - 01-10: four days early
+    assert m["achieved_on"] == D(2026, 1, 6)  # not 01-03 (admins short) nor 01-05 (users dipped to 8)
+    assert m["slip_days"] == -4  # 01-06 - 01-10: four days early
     assert m["criteria_met"] == 2 and m["criteria_total"] == 2
 
 
 def test_not_done_while_the_criteria_never_held_together() -> None:
     # as_of 01-05: users held on 01-03/04, admins holds on 01-05 only when users is 8
-    snap = evaluate(plan([metric("users"), metric("admins")], [GO_LIVE]), observations(*USERS, *ADMINS),
-                    D(2026, 1, 5))
+    snap = evaluate(
+        plan([metric("users"), metric("admins")], [GO_LIVE]), observations(*USERS, *ADMINS), D(2026, 1, 5)
+    )
     m = ms(snap, "M1")
     assert m["status"] != "done"
     assert m["achieved_on"] is None
     assert pd.isna(m["slip_days"])
     held = dict(zip(snap.criteria["metric"], snap.criteria["holds"], strict=True))
-    assert held == {"users": False, "admins": True}   # on the current values 8 and 4
+    assert held == {"users": False, "admins": True}  # on the current values 8 and 4
 
 
 def test_achieved_late_is_done_with_positive_slip() -> None:
     # users reaches 10 on 01-07, two days after the 01-05 due date
-    obs = observations(*daily("users", "2026-01-03", 4, 6, 8, 9, 10))   # 01-03 .. 01-07
-    snap = evaluate(plan([metric("users")], [milestone("M1", at_least("users", 10), due="2026-01-05")]),
-                    obs, D(2026, 1, 9))
+    obs = observations(*daily("users", "2026-01-03", 4, 6, 8, 9, 10))  # 01-03 .. 01-07
+    snap = evaluate(
+        plan([metric("users")], [milestone("M1", at_least("users", 10), due="2026-01-05")]),
+        obs,
+        D(2026, 1, 9),
+    )
     assert ms(snap, "M1")["status"] == "done"
     assert ms(snap, "M1")["achieved_on"] == D(2026, 1, 7)
     assert ms(snap, "M1")["slip_days"] == 2
@@ -135,7 +175,7 @@ def test_done_stays_done_when_the_metric_falls_back() -> None:
 
 def test_observations_after_as_of_do_not_complete_a_milestone() -> None:
     # users reaches 12 on 01-09, the day after as_of: not done yet (due in 2 days, flat at 5: at_risk)
-    obs = observations(*daily("users", "2026-01-07", 5, 5, 12))   # 01-07 .. 01-09
+    obs = observations(*daily("users", "2026-01-07", 5, 5, 12))  # 01-07 .. 01-09
     snap = evaluate(plan([metric("users")], [GO_LIVE_USERS]), obs, D(2026, 1, 8))
     assert ms(snap, "M1")["status"] == "at_risk"
     assert ms(snap, "M1")["achieved_on"] is None
@@ -170,10 +210,11 @@ def test_a_check_not_done_never_holds() -> None:
 
 # --- late, not_started, blocked -----------------------------------------------------------------------
 
+
 def test_as_of_on_the_due_date_is_not_late_and_the_day_after_is() -> None:
     m1 = milestone("M1", check("Kick-off held"), due="2026-01-06")
     on_due = evaluate(plan([], [m1]), None, D(2026, 1, 6))
-    assert ms(on_due, "M1")["status"] == "at_risk"   # due in 0 days <= 7, the check not forecast to hold
+    assert ms(on_due, "M1")["status"] == "at_risk"  # due in 0 days <= 7, the check not forecast to hold
     day_after = evaluate(plan([], [m1]), None, D(2026, 1, 7))
     assert ms(day_after, "M1")["status"] == "late"
 
@@ -213,8 +254,8 @@ def test_rules_apply_in_order_late_before_not_started_before_blocked() -> None:
 
 # --- review window: at_risk vs on_track ---------------------------------------------------------------
 
-CLIMBING = daily("adoption", "2026-01-05", 60, 70, 80, 90)   # +10 per day, 90 on 01-08
-FLAT = daily("adoption", "2026-01-05", 90, 90, 90, 90)       # 90 every day
+CLIMBING = daily("adoption", "2026-01-05", 60, 70, 80, 90)  # +10 per day, 90 on 01-08
+FLAT = daily("adoption", "2026-01-05", 90, 90, 90, 90)  # 90 every day
 
 
 def _adoption_milestone(due: str, **fields: Any) -> Plan:
@@ -238,10 +279,13 @@ def test_inside_the_window_at_risk_without_data() -> None:
     assert ms(snap, "M1")["status"] == "at_risk"
 
 
-@pytest.mark.parametrize(("due", "expected"), [
-    ("2026-01-15", "at_risk"),    # 7 days to go: inside the default 7-day window
-    ("2026-01-16", "on_track"),   # 8 days to go: outside, so a flat trend is no alarm yet
-])
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2026-01-15", "at_risk"),  # 7 days to go: inside the default 7-day window
+        ("2026-01-16", "on_track"),  # 8 days to go: outside, so a flat trend is no alarm yet
+    ],
+)
 def test_window_edge(due: str, expected: str) -> None:
     snap = evaluate(_adoption_milestone(due), observations(*FLAT), D(2026, 1, 8))
     assert ms(snap, "M1")["status"] == expected
@@ -251,21 +295,27 @@ def test_milestone_review_window_override() -> None:
     # due 01-20 is 12 days away: outside the default 7 days, inside the milestone's own 14
     default = evaluate(_adoption_milestone("2026-01-20"), observations(*FLAT), D(2026, 1, 8))
     assert ms(default, "M1")["status"] == "on_track"
-    wider = evaluate(_adoption_milestone("2026-01-20", review_window_days=14), observations(*FLAT),
-                     D(2026, 1, 8))
+    wider = evaluate(
+        _adoption_milestone("2026-01-20", review_window_days=14), observations(*FLAT), D(2026, 1, 8)
+    )
     assert ms(wider, "M1")["status"] == "at_risk"
 
 
 def test_plan_review_window_setting_and_milestone_override() -> None:
-    data = plan_data([metric("adoption")], [milestone("M1", at_least("adoption", 100), due="2026-01-20"),
-                                            milestone("M2", at_least("adoption", 100), due="2026-01-20",
-                                                      review_window_days=3)],
-                     review_window_days=14)
+    data = plan_data(
+        [metric("adoption")],
+        [
+            milestone("M1", at_least("adoption", 100), due="2026-01-20"),
+            milestone("M2", at_least("adoption", 100), due="2026-01-20", review_window_days=3),
+        ],
+        review_window_days=14,
+    )
     snap = evaluate(Plan.model_validate(data), observations(*FLAT), D(2026, 1, 8))
-    assert status(snap) == {"M1": "at_risk", "M2": "on_track"}   # 12 <= 14 for M1; 12 > 3 for M2
+    assert status(snap) == {"M1": "at_risk", "M2": "on_track"}  # 12 <= 14 for M1; 12 > 3 for M2
 
 
 # --- critical path ------------------------------------------------------------------------------------
+
 
 def test_critical_path_is_the_binding_chain_to_the_last_due_milestone() -> None:
     # M4 (due 01-20) is the last-due core milestone; it waits on M2 (01-10) and M3 (01-08): M2 binds,
@@ -285,8 +335,13 @@ def test_critical_path_is_the_binding_chain_to_the_last_due_milestone() -> None:
 @pytest.mark.timeout(20)
 def test_a_dependency_cycle_in_an_unvalidated_plan_does_not_hang() -> None:
     # Plan.model_validate does not look for cycles (load_plan does), so the engine must guard itself
-    cyclic = plan([], [milestone("M1", check("a"), due="2026-01-20", depends_on=["M2"]),
-                       milestone("M2", check("b"), due="2026-01-25", depends_on=["M1"])])
+    cyclic = plan(
+        [],
+        [
+            milestone("M1", check("a"), due="2026-01-20", depends_on=["M2"]),
+            milestone("M2", check("b"), due="2026-01-25", depends_on=["M1"]),
+        ],
+    )
     snap = evaluate(cyclic, None, D(2026, 1, 5))
     assert status(snap) == {"M1": "blocked", "M2": "blocked"}
     assert list(snap.milestones["critical"]) == [True, True]
@@ -294,20 +349,29 @@ def test_a_dependency_cycle_in_an_unvalidated_plan_does_not_hang() -> None:
 
 # --- risks --------------------------------------------------------------------------------------------
 
-TRAINING_RISK = {"id": "R1", "description": "Agents not trained in time", "owner": "dana",
-                 "likelihood": "medium", "impact": "high", "contingency": "Add a second training session",
-                 "trigger": {"metric": "agents_trained", "op": "<", "value": 50, "after": "2026-01-07"}}
+TRAINING_RISK = {
+    "id": "R1",
+    "description": "Agents not trained in time",
+    "owner": "dana",
+    "likelihood": "medium",
+    "impact": "high",
+    "contingency": "Add a second training session",
+    "trigger": {"metric": "agents_trained", "op": "<", "value": 50, "after": "2026-01-07"},
+}
 
 
 def _risk(snapshot) -> pd.Series:
     return snapshot.risks.iloc[0]
 
 
-@pytest.mark.parametrize(("as_of", "expected"), [
-    (D(2026, 1, 6), "clear"),       # before the trigger's `after` date
-    (D(2026, 1, 7), "clear"),       # on it: triggers only after
-    (D(2026, 1, 8), "triggered"),   # 40 < 50 and after 01-07
-])
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (D(2026, 1, 6), "clear"),  # before the trigger's `after` date
+        (D(2026, 1, 7), "clear"),  # on it: triggers only after
+        (D(2026, 1, 8), "triggered"),  # 40 < 50 and after 01-07
+    ],
+)
 def test_risk_triggers_only_after_its_after_date(as_of: dt.date, expected: str) -> None:
     p = plan([metric("agents_trained")], risks=[TRAINING_RISK])
     snap = evaluate(p, observations(("agents_trained", "2026-01-05", 40)), as_of)
@@ -332,6 +396,9 @@ def test_risk_clear_without_data() -> None:
 
 def test_risk_without_after_date_triggers_as_soon_as_the_condition_holds() -> None:
     risk = {**TRAINING_RISK, "trigger": {"metric": "agents_trained", "op": "<", "value": 50}}
-    snap = evaluate(plan([metric("agents_trained")], risks=[risk]),
-                    observations(("agents_trained", "2026-01-02", 10)), D(2026, 1, 2))
+    snap = evaluate(
+        plan([metric("agents_trained")], risks=[risk]),
+        observations(("agents_trained", "2026-01-02", 10)),
+        D(2026, 1, 2),
+    )
     assert _risk(snap)["status"] == "triggered"

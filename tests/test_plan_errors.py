@@ -1,4 +1,4 @@
-"""Every plan rule, broken once: each test shows its input and the exact ``file:line:column: field`` a user sees.
+"""Every plan rule, broken once: each test shows its input and the exact ``file:line:column: field`` shown.
 
 Most tests edit ``BASE`` (a valid plan) in one place with ``edit(old, new)``; the line and column numbers
 in the assertions refer to ``BASE`` after that edit.  Tests marked ``cli`` also run ``csnb validate`` and
@@ -147,7 +147,9 @@ def reject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     With ``cli=True`` it also runs ``csnb validate plan.yaml`` in the plan's folder.
     """
 
-    def check(text: str, location: str, gist: str, *, env: dict[str, str] | None = None, cli: bool = False) -> Issue:
+    def check(
+        text: str, location: str, gist: str, *, env: dict[str, str] | None = None, cli: bool = False
+    ) -> Issue:
         issues = problems(tmp_path, text, env)
         assert [where(i) for i in issues] == [location], [str(i) for i in issues]
         assert gist in issues[0].message
@@ -159,7 +161,7 @@ def reject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def run_cli(folder: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected_line: str) -> str:
-    """Run ``csnb validate plan.yaml`` in ``folder``; it must exit 2, print ``expected_line`` and write nothing."""
+    """Run ``csnb validate plan.yaml`` in ``folder``: exits 2, prints ``expected_line``; writes nothing."""
     monkeypatch.chdir(folder)
     monkeypatch.delenv("CSNB_WAREHOUSE_URL", raising=False)
     for name, value in env.items():
@@ -178,8 +180,14 @@ def run_cli(folder: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], 
 def csnb(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real ``csnb`` command line in a fresh process."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "csnb.cli", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "csnb.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_base_plan_is_valid(tmp_path: Path) -> None:
@@ -198,8 +206,12 @@ def test_unknown_key_at_top_level(reject) -> None:
 
 
 def test_unknown_key_in_a_metric(reject) -> None:
-    reject(edit(("    unit: minutes\n", "    units: minutes\n")),
-           "plan.yaml:27:5: metrics[0].units", "unknown field 'units'", cli=True)
+    reject(
+        edit(("    unit: minutes\n", "    units: minutes\n")),
+        "plan.yaml:27:5: metrics[0].units",
+        "unknown field 'units'",
+        cli=True,
+    )
 
 
 def test_unknown_key_in_a_criterion(reject) -> None:
@@ -208,8 +220,12 @@ def test_unknown_key_in_a_criterion(reject) -> None:
 
 
 def test_missing_required_field(reject) -> None:
-    reject(edit(("    name: Agents trained\n", "")),
-           "plan.yaml:35:5: metrics[1].name", "required field is missing", cli=True)
+    reject(
+        edit(("    name: Agents trained\n", "")),
+        "plan.yaml:35:5: metrics[1].name",
+        "required field is missing",
+        cli=True,
+    )
 
 
 def test_missing_people_is_reported_once_not_at_every_reference(tmp_path: Path) -> None:
@@ -221,51 +237,82 @@ def test_missing_people_is_reported_once_not_at_every_reference(tmp_path: Path) 
 
 
 def test_wrong_type_list_for_a_number(reject) -> None:
-    reject(edit(("    tolerance: 0.10\n", "    tolerance: [0.1]\n")),
-           "plan.yaml:33:5: metrics[0].tolerance", "valid number")
+    reject(
+        edit(("    tolerance: 0.10\n", "    tolerance: [0.1]\n")),
+        "plan.yaml:33:5: metrics[0].tolerance",
+        "valid number",
+    )
 
 
 def test_wrong_type_text_for_a_date(reject) -> None:
-    reject(edit(("    start: 2026-09-03\n", "    start: next week\n")),
-           "plan.yaml:59:5: milestones[1].start", "valid date")
+    reject(
+        edit(("    start: 2026-09-03\n", "    start: next week\n")),
+        "plan.yaml:59:5: milestones[1].start",
+        "valid date",
+    )
 
 
 def test_not_a_number_is_rejected(reject) -> None:
-    reject(edit(("target: {value: 120, date: 2026-09-30}", "target: {value: .nan, date: 2026-09-30}")),
-           "plan.yaml:43:14: metrics[1].target.value", "finite number")
+    reject(
+        edit(("target: {value: 120, date: 2026-09-30}", "target: {value: .nan, date: 2026-09-30}")),
+        "plan.yaml:43:14: metrics[1].target.value",
+        "finite number",
+    )
 
 
 # --- references -----------------------------------------------------------------------------------
 
 
 def test_unknown_metric_in_a_goal(reject) -> None:
-    reject(edit(("    metrics: [routing_minutes]\n", "    metrics: [routing_minute]\n")),
-           "plan.yaml:18:15: goals[0].metrics[0]", "unknown metric 'routing_minute'", cli=True)
+    reject(
+        edit(("    metrics: [routing_minutes]\n", "    metrics: [routing_minute]\n")),
+        "plan.yaml:18:15: goals[0].metrics[0]",
+        "unknown metric 'routing_minute'",
+        cli=True,
+    )
 
 
 def test_unknown_metric_in_leads(reject) -> None:
-    reject(edit(("    leads: [routing_minutes]\n", "    leads: [routing_minute]\n")),
-           "plan.yaml:38:13: metrics[1].leads[0]", "unknown metric 'routing_minute'")
+    reject(
+        edit(("    leads: [routing_minutes]\n", "    leads: [routing_minute]\n")),
+        "plan.yaml:38:13: metrics[1].leads[0]",
+        "unknown metric 'routing_minute'",
+    )
 
 
 def test_unknown_metric_in_a_criterion(reject) -> None:
-    reject(edit(('{metric: agents_trained, op: ">=", value: 20}', '{metric: agent_trained, op: ">=", value: 20}')),
-           "plan.yaml:52:10: milestones[0].criteria[0].metric", "unknown metric 'agent_trained'")
+    reject(
+        edit(
+            ('{metric: agents_trained, op: ">=", value: 20}', '{metric: agent_trained, op: ">=", value: 20}')
+        ),
+        "plan.yaml:52:10: milestones[0].criteria[0].metric",
+        "unknown metric 'agent_trained'",
+    )
 
 
 def test_unknown_metric_in_a_risk_trigger(reject) -> None:
-    reject(edit(("trigger: {metric: agents_trained,", "trigger: {metric: agents_traind,")),
-           "plan.yaml:70:15: risks[0].trigger.metric", "unknown metric 'agents_traind'")
+    reject(
+        edit(("trigger: {metric: agents_trained,", "trigger: {metric: agents_traind,")),
+        "plan.yaml:70:15: risks[0].trigger.metric",
+        "unknown metric 'agents_traind'",
+    )
 
 
 def test_unknown_person_as_owner(reject) -> None:
-    reject(edit(("    owner: lee\n", "    owner: leo\n")),
-           "plan.yaml:34:5: metrics[0].owner", "unknown person 'leo'", cli=True)
+    reject(
+        edit(("    owner: lee\n", "    owner: leo\n")),
+        "plan.yaml:34:5: metrics[0].owner",
+        "unknown person 'leo'",
+        cli=True,
+    )
 
 
 def test_unknown_person_in_raci(reject) -> None:
-    reject(edit(("accountable: [lee]", "accountable: [lea]")),
-           "plan.yaml:54:47: milestones[0].raci.accountable[0]", "unknown person 'lea'")
+    reject(
+        edit(("accountable: [lee]", "accountable: [lea]")),
+        "plan.yaml:54:47: milestones[0].raci.accountable[0]",
+        "unknown person 'lea'",
+    )
 
 
 def test_unknown_person_who_requested_a_change(reject) -> None:
@@ -273,13 +320,19 @@ def test_unknown_person_who_requested_a_change(reject) -> None:
 
 
 def test_unknown_person_in_escalation(reject) -> None:
-    reject(edit(("    contacts: [dana]\n", "    contacts: [dan]\n")),
-           "plan.yaml:78:16: escalation[0].contacts[0]", "unknown person 'dan'")
+    reject(
+        edit(("    contacts: [dana]\n", "    contacts: [dan]\n")),
+        "plan.yaml:78:16: escalation[0].contacts[0]",
+        "unknown person 'dan'",
+    )
 
 
 def test_client_side_person_in_escalation(reject) -> None:
-    reject(edit(("    contacts: [dana]\n", "    contacts: [lee]\n")),
-           "plan.yaml:78:16: escalation[0].contacts[0]", "provider-side; 'lee' is a client")
+    reject(
+        edit(("    contacts: [dana]\n", "    contacts: [lee]\n")),
+        "plan.yaml:78:16: escalation[0].contacts[0]",
+        "provider-side; 'lee' is a client",
+    )
 
 
 def test_unknown_source(reject) -> None:
@@ -288,8 +341,11 @@ def test_unknown_source(reject) -> None:
 
 
 def test_unknown_milestone_in_depends_on(reject) -> None:
-    reject(edit(("    depends_on: [M1]\n", "    depends_on: [M0]\n")),
-           "plan.yaml:61:18: milestones[1].depends_on[0]", "unknown milestone 'M0'")
+    reject(
+        edit(("    depends_on: [M1]\n", "    depends_on: [M0]\n")),
+        "plan.yaml:61:18: milestones[1].depends_on[0]",
+        "unknown milestone 'M0'",
+    )
 
 
 def test_dependency_cycle_names_the_cycle(reject) -> None:
@@ -299,25 +355,44 @@ def test_dependency_cycle_names_the_cycle(reject) -> None:
 
 
 def test_three_milestone_cycle_is_reported_once(tmp_path: Path) -> None:
-    text = edit(("    due: 2026-09-03\n", "    due: 2026-09-03\n    depends_on: [M3]\n"),
-                ("risks:\n", "  - {id: M3, title: Go live, stage: value, owner: dana, start: 2026-09-03,\n"
-                             "     due: 2026-10-01, depends_on: [M2], criteria: [{check: Live}]}\nrisks:\n"))
+    text = edit(
+        ("    due: 2026-09-03\n", "    due: 2026-09-03\n    depends_on: [M3]\n"),
+        (
+            "risks:\n",
+            "  - {id: M3, title: Go live, stage: value, owner: dana, start: 2026-09-03,\n"
+            "     due: 2026-10-01, depends_on: [M2], criteria: [{check: Live}]}\nrisks:\n",
+        ),
+    )
     issues = problems(tmp_path, text)
-    assert [str(i) for i in issues] == ["plan.yaml:51:5: milestones[0].depends_on: dependency cycle: M1 -> M3 -> M2 -> M1"]
+    assert [str(i) for i in issues] == [
+        "plan.yaml:51:5: milestones[0].depends_on: dependency cycle: M1 -> M3 -> M2 -> M1"
+    ]
 
 
 def test_self_dependency(reject) -> None:
-    reject(edit(("    depends_on: [M1]\n", "    depends_on: [M2]\n")),
-           "plan.yaml:61:18: milestones[1].depends_on[0]", "cannot depend on itself")
+    reject(
+        edit(("    depends_on: [M1]\n", "    depends_on: [M2]\n")),
+        "plan.yaml:61:18: milestones[1].depends_on[0]",
+        "cannot depend on itself",
+    )
 
 
 def test_long_dependency_chain_is_valid_and_does_not_overflow(tmp_path: Path) -> None:
-    chain = "".join(f"  - {{id: C{i}, title: Step {i}, stage: adoption, owner: dana, start: 2026-09-01,\n"
-                    f"     due: 2026-09-30, depends_on: [C{i - 1}], criteria: [{{check: Step {i} done}}]}}\n"
-                    for i in range(1, 3000))
+    chain = "".join(
+        f"  - {{id: C{i}, title: Step {i}, stage: adoption, owner: dana, start: 2026-09-01,\n"
+        f"     due: 2026-09-30, depends_on: [C{i - 1}], criteria: [{{check: Step {i} done}}]}}\n"
+        for i in range(1, 3000)
+    )
     path = tmp_path / "plan.yaml"
-    path.write_text(edit(("risks:\n", "  - {id: C0, title: Start, stage: adoption, owner: dana, start: 2026-09-01,"
-                                       " due: 2026-09-30, criteria: [{check: Started}]}\n" + chain + "risks:\n")))
+    path.write_text(
+        edit(
+            (
+                "risks:\n",
+                "  - {id: C0, title: Start, stage: adoption, owner: dana, start: 2026-09-01,"
+                " due: 2026-09-30, criteria: [{check: Started}]}\n" + chain + "risks:\n",
+            )
+        )
+    )
     assert len(load_plan(path, env=ENV).milestones) == 3002
 
 
@@ -325,15 +400,25 @@ def test_long_dependency_chain_is_valid_and_does_not_overflow(tmp_path: Path) ->
 
 
 def test_duplicate_metric_id(reject) -> None:
-    text = edit(("milestones:\n", "  - {id: routing_minutes, name: Again, kind: lag, direction: down, source: warehouse,\n"
-                                  "     query: SELECT 1, baseline: {value: 9, date: 2026-09-01},"
-                                  " target: {value: 5, date: 2026-10-01}}\nmilestones:\n"))
+    text = edit(
+        (
+            "milestones:\n",
+            "  - {id: routing_minutes, name: Again, kind: lag, direction: down, source: warehouse,\n"
+            "     query: SELECT 1, baseline: {value: 9, date: 2026-09-01},"
+            " target: {value: 5, date: 2026-10-01}}\nmilestones:\n",
+        )
+    )
     reject(text, "plan.yaml:44:6: metrics[2].id", "duplicate id 'routing_minutes' (first used at metrics[0])")
 
 
 def test_duplicate_milestone_id(reject) -> None:
-    text = edit(("risks:\n", "  - {id: M1, title: Again, stage: value, owner: dana, start: 2026-09-03,"
-                             " due: 2026-10-01, criteria: [{check: Done}]}\nrisks:\n"))
+    text = edit(
+        (
+            "risks:\n",
+            "  - {id: M1, title: Again, stage: value, owner: dana, start: 2026-09-03,"
+            " due: 2026-10-01, criteria: [{check: Done}]}\nrisks:\n",
+        )
+    )
     reject(text, "plan.yaml:64:6: milestones[2].id", "duplicate id 'M1' (first used at milestones[0])")
 
 
@@ -347,72 +432,112 @@ def test_duplicate_person_id(reject) -> None:
 
 
 def test_target_date_before_baseline_date(reject) -> None:
-    reject(edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 120, date: 2026-08-30}")),
-           "plan.yaml:43:26: metrics[1].target.date", "target date 2026-08-30 is not after baseline date 2026-09-01")
+    reject(
+        edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 120, date: 2026-08-30}")),
+        "plan.yaml:43:26: metrics[1].target.date",
+        "target date 2026-08-30 is not after baseline date 2026-09-01",
+    )
 
 
 def test_target_date_equal_to_baseline_date(reject) -> None:
-    reject(edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 120, date: 2026-09-01}")),
-           "plan.yaml:43:26: metrics[1].target.date", "is not after baseline date 2026-09-01")
+    reject(
+        edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 120, date: 2026-09-01}")),
+        "plan.yaml:43:26: metrics[1].target.date",
+        "is not after baseline date 2026-09-01",
+    )
 
 
 def test_target_value_equal_to_baseline(reject) -> None:
-    reject(edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 0, date: 2026-09-30}")),
-           "plan.yaml:43:14: metrics[1].target.value", "target equals baseline (0)")
+    reject(
+        edit(("target: {value: 120, date: 2026-09-30}", "target: {value: 0, date: 2026-09-30}")),
+        "plan.yaml:43:14: metrics[1].target.value",
+        "target equals baseline (0)",
+    )
 
 
 def test_target_in_the_wrong_direction(reject) -> None:
-    reject(edit(("target: {value: 360, date: 2026-10-31}", "target: {value: 700, date: 2026-10-31}")),
-           "plan.yaml:32:14: metrics[0].target.value", "target 700 is above baseline 600 but direction is 'down'",
-           cli=True)
+    reject(
+        edit(("target: {value: 360, date: 2026-10-31}", "target: {value: 700, date: 2026-10-31}")),
+        "plan.yaml:32:14: metrics[0].target.value",
+        "target 700 is above baseline 600 but direction is 'down'",
+        cli=True,
+    )
 
 
 def test_lead_metric_without_leads(reject) -> None:
-    reject(edit(("    leads: [routing_minutes]\n", "")),
-           "plan.yaml:35:5: metrics[1].leads", "a lead metric must name the lag metric(s) it leads")
+    reject(
+        edit(("    leads: [routing_minutes]\n", "")),
+        "plan.yaml:35:5: metrics[1].leads",
+        "a lead metric must name the lag metric(s) it leads",
+    )
 
 
 def test_lag_metric_with_leads(reject) -> None:
-    reject(edit(("    kind: lag\n", "    kind: lag\n    leads: [agents_trained]\n")),
-           "plan.yaml:27:5: metrics[0].leads", "only lead metrics lead")
+    reject(
+        edit(("    kind: lag\n", "    kind: lag\n    leads: [agents_trained]\n")),
+        "plan.yaml:27:5: metrics[0].leads",
+        "only lead metrics lead",
+    )
 
 
 def test_lead_metric_leading_itself(reject) -> None:
-    reject(edit(("    leads: [routing_minutes]\n", "    leads: [agents_trained]\n")),
-           "plan.yaml:38:13: metrics[1].leads[0]", "cannot lead itself")
+    reject(
+        edit(("    leads: [routing_minutes]\n", "    leads: [agents_trained]\n")),
+        "plan.yaml:38:13: metrics[1].leads[0]",
+        "cannot lead itself",
+    )
 
 
 def test_tolerance_out_of_range(reject) -> None:
-    reject(edit(("    tolerance: 0.10\n", "    tolerance: 1.5\n")),
-           "plan.yaml:33:5: metrics[0].tolerance", "less than or equal to 1")
+    reject(
+        edit(("    tolerance: 0.10\n", "    tolerance: 1.5\n")),
+        "plan.yaml:33:5: metrics[0].tolerance",
+        "less than or equal to 1",
+    )
 
 
 # --- cadence --------------------------------------------------------------------------------------
 
 
 def test_invalid_rrule(reject) -> None:
-    reject(edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLIER;BYDAY=MO"')),
-           "plan.yaml:74:5: cadence[0].rrule", "invalid RRULE 'FREQ=WEEKLIER;BYDAY=MO'", cli=True)
+    reject(
+        edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLIER;BYDAY=MO"')),
+        "plan.yaml:74:5: cadence[0].rrule",
+        "invalid RRULE 'FREQ=WEEKLIER;BYDAY=MO'",
+        cli=True,
+    )
 
 
 def test_dtstart_inside_rrule(reject) -> None:
-    reject(edit(('"FREQ=WEEKLY;BYDAY=MO"', '"DTSTART:20260901T090000\\nRRULE:FREQ=WEEKLY;BYDAY=MO"')),
-           "plan.yaml:74:5: cadence[0].rrule", "put the first date in `start`")
+    reject(
+        edit(('"FREQ=WEEKLY;BYDAY=MO"', '"DTSTART:20260901T090000\\nRRULE:FREQ=WEEKLY;BYDAY=MO"')),
+        "plan.yaml:74:5: cadence[0].rrule",
+        "put the first date in `start`",
+    )
 
 
 def test_rrule_with_zero_interval(reject) -> None:
-    reject(edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;INTERVAL=0"')),
-           "plan.yaml:74:5: cadence[0].rrule", "INTERVAL and COUNT must be at least 1")
+    reject(
+        edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;INTERVAL=0"')),
+        "plan.yaml:74:5: cadence[0].rrule",
+        "INTERVAL and COUNT must be at least 1",
+    )
 
 
 def test_rrule_with_negative_count(reject) -> None:
-    reject(edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;COUNT=-3"')),
-           "plan.yaml:74:5: cadence[0].rrule", "INTERVAL and COUNT must be at least 1")
+    reject(
+        edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;COUNT=-3"')),
+        "plan.yaml:74:5: cadence[0].rrule",
+        "INTERVAL and COUNT must be at least 1",
+    )
 
 
 def test_rrule_set_instead_of_one_rule(reject) -> None:
-    reject(edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;BYDAY=MO\\nEXDATE:20261005"')),
-           "plan.yaml:74:5: cadence[0].rrule", "write one rule")
+    reject(
+        edit(('"FREQ=WEEKLY;BYDAY=MO"', '"FREQ=WEEKLY;BYDAY=MO\\nEXDATE:20261005"')),
+        "plan.yaml:74:5: cadence[0].rrule",
+        "write one rule",
+    )
 
 
 # --- sources and secrets --------------------------------------------------------------------------
@@ -420,8 +545,13 @@ def test_rrule_set_instead_of_one_rule(reject) -> None:
 
 def test_unset_env_var_in_a_used_source(reject) -> None:
     other = {"HOME_SECRET": "canary-other-value-5ab1"}
-    issue = reject(BASE, "plan.yaml:22:5: sources.warehouse.url",
-                   "environment variable CSNB_WAREHOUSE_URL is not set", env=other, cli=True)
+    issue = reject(
+        BASE,
+        "plan.yaml:22:5: sources.warehouse.url",
+        "environment variable CSNB_WAREHOUSE_URL is not set",
+        env=other,
+        cli=True,
+    )
     assert "canary-other-value-5ab1" not in str(issue)
 
 
@@ -447,7 +577,9 @@ def test_inline_password_in_url(reject, tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_inline_password_in_url_query(reject) -> None:
-    text = edit(('"${CSNB_WAREHOUSE_URL}"', '"postgresql://db.example.com/prod?user=admin&password=hunter2-pw"'))
+    text = edit(
+        ('"${CSNB_WAREHOUSE_URL}"', '"postgresql://db.example.com/prod?user=admin&password=hunter2-pw"')
+    )
     issue = reject(text, "plan.yaml:22:5: sources.warehouse.url", "the URL holds a password")
     assert "hunter2-pw" not in str(issue)
 
@@ -465,59 +597,96 @@ def test_password_from_env_in_url_is_fine(tmp_path: Path) -> None:
 
 
 def test_secret_in_source_options(reject) -> None:
-    text = edit(('    url: "${CSNB_WAREHOUSE_URL}"\n', '    url: "${CSNB_WAREHOUSE_URL}"\n    options: {api_token: tok-123-secret}\n'))
-    issue = reject(text, "plan.yaml:23:5: sources.warehouse.options", "option 'api_token' looks like a secret")
+    text = edit(
+        (
+            '    url: "${CSNB_WAREHOUSE_URL}"\n',
+            '    url: "${CSNB_WAREHOUSE_URL}"\n    options: {api_token: tok-123-secret}\n',
+        )
+    )
+    issue = reject(
+        text, "plan.yaml:23:5: sources.warehouse.options", "option 'api_token' looks like a secret"
+    )
     assert "tok-123-secret" not in str(issue)
 
 
 def test_malformed_env_reference(reject) -> None:
-    reject(edit(('"${CSNB_WAREHOUSE_URL}"', '"${CSNB_WAREHOUSE_URL"')),
-           "plan.yaml:22:5: sources.warehouse.url", "malformed environment reference")
+    reject(
+        edit(('"${CSNB_WAREHOUSE_URL}"', '"${CSNB_WAREHOUSE_URL"')),
+        "plan.yaml:22:5: sources.warehouse.url",
+        "malformed environment reference",
+    )
 
 
 def test_unknown_source_kind(reject) -> None:
-    reject(edit(("    kind: sql\n", "    kind: sqlite\n")),
-           "plan.yaml:21:5: sources.warehouse.kind", "unknown source kind 'sqlite' (known: csv, parquet, sql")
+    reject(
+        edit(("    kind: sql\n", "    kind: sqlite\n")),
+        "plan.yaml:21:5: sources.warehouse.kind",
+        "unknown source kind 'sqlite' (known: csv, parquet, sql",
+    )
 
 
 def test_sql_metric_without_query(reject) -> None:
-    reject(edit(("    query: \"SELECT day AS date, value FROM metrics WHERE metric = 'routing_minutes'\"\n", "")),
-           "plan.yaml:24:5: metrics[0].query", "a metric from an sql source needs `query`")
+    reject(
+        edit(
+            ("    query: \"SELECT day AS date, value FROM metrics WHERE metric = 'routing_minutes'\"\n", "")
+        ),
+        "plan.yaml:24:5: metrics[0].query",
+        "a metric from an sql source needs `query`",
+    )
 
 
 # --- milestones and criteria ----------------------------------------------------------------------
 
 
 def test_due_before_start(reject) -> None:
-    reject(edit(("    due: 2026-09-03\n", "    due: 2026-08-31\n")),
-           "plan.yaml:50:5: milestones[0].due", "due date 2026-08-31 is before start 2026-09-01", cli=True)
+    reject(
+        edit(("    due: 2026-09-03\n", "    due: 2026-08-31\n")),
+        "plan.yaml:50:5: milestones[0].due",
+        "due date 2026-08-31 is before start 2026-09-01",
+        cli=True,
+    )
 
 
 def test_criterion_with_both_metric_and_check(reject) -> None:
-    reject(edit(('value: 100}', 'value: 100, check: Trained}')),
-           "plan.yaml:63:9: milestones[1].criteria[0]", "either `metric` (with op and value) or `check`, not both")
+    reject(
+        edit(("value: 100}", "value: 100, check: Trained}")),
+        "plan.yaml:63:9: milestones[1].criteria[0]",
+        "either `metric` (with op and value) or `check`, not both",
+    )
 
 
 def test_done_check_without_done_on(reject) -> None:
-    reject(edit((", done: true, done_on: 2026-09-02}", ", done: true}")),
-           "plan.yaml:53:9: milestones[0].criteria[1]", "a done check needs `done_on`")
+    reject(
+        edit((", done: true, done_on: 2026-09-02}", ", done: true}")),
+        "plan.yaml:53:9: milestones[0].criteria[1]",
+        "a done check needs `done_on`",
+    )
 
 
 # --- client, people, changes ----------------------------------------------------------------------
 
 
 def test_bad_time_zone(reject) -> None:
-    reject(edit(("Europe/Berlin", "Europe/Berlim")),
-           "plan.yaml:4:3: client.timezone", "unknown time zone 'Europe/Berlim'", cli=True)
+    reject(
+        edit(("Europe/Berlin", "Europe/Berlim")),
+        "plan.yaml:4:3: client.timezone",
+        "unknown time zone 'Europe/Berlim'",
+        cli=True,
+    )
 
 
 def test_absurdly_long_time_zone(reject) -> None:
-    reject(edit(("Europe/Berlin", "Europe/" + "x" * 300)), "plan.yaml:4:3: client.timezone", "unknown time zone")
+    reject(
+        edit(("Europe/Berlin", "Europe/" + "x" * 300)), "plan.yaml:4:3: client.timezone", "unknown time zone"
+    )
 
 
 def test_invalid_email(reject) -> None:
-    reject(edit(("dana@example.com", "dana.example.com")),
-           "plan.yaml:10:5: people[0].email", "not a valid email address")
+    reject(
+        edit(("dana@example.com", "dana.example.com")),
+        "plan.yaml:10:5: people[0].email",
+        "not a valid email address",
+    )
 
 
 def test_invalid_id(reject) -> None:
@@ -525,13 +694,19 @@ def test_invalid_id(reject) -> None:
 
 
 def test_change_approved_without_decided_on(reject) -> None:
-    reject(edit(("    decided_on: 2026-09-22\n", "")),
-           "plan.yaml:81:5: changes[0].decided_on", "status 'approved' needs `decided_on`")
+    reject(
+        edit(("    decided_on: 2026-09-22\n", "")),
+        "plan.yaml:81:5: changes[0].decided_on",
+        "status 'approved' needs `decided_on`",
+    )
 
 
 def test_change_decided_before_requested(reject) -> None:
-    reject(edit(("    decided_on: 2026-09-22\n", "    decided_on: 2026-09-19\n")),
-           "plan.yaml:86:5: changes[0].decided_on", "decided on 2026-09-19, before it was requested on 2026-09-20")
+    reject(
+        edit(("    decided_on: 2026-09-22\n", "    decided_on: 2026-09-19\n")),
+        "plan.yaml:86:5: changes[0].decided_on",
+        "decided on 2026-09-19, before it was requested on 2026-09-20",
+    )
 
 
 # --- files that are not plans ---------------------------------------------------------------------
@@ -556,7 +731,9 @@ def test_empty_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_comment_only_file_is_empty(tmp_path: Path) -> None:
-    assert [i.message for i in problems(tmp_path, "# plan for acme, to do\n")] == ["file is empty, expected a YAML mapping"]
+    assert [i.message for i in problems(tmp_path, "# plan for acme, to do\n")] == [
+        "file is empty, expected a YAML mapping"
+    ]
 
 
 def test_binary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -584,8 +761,13 @@ def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         for _ in range(50):
             fh.write("- just a very long list\n" * (1024 * 1024 // 24))
     assert big.stat().st_size > 50_000_000
-    probe = subprocess.run([sys.executable, "-c", RSS_PROBE, sys.executable, "-m", "csnb.cli", "validate", "plan.yaml"],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, sys.executable, "-m", "csnb.cli", "validate", "plan.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     first, *output = probe.stdout.splitlines()
     status, peak_kb = map(int, first.split())
     assert status == 2
@@ -610,7 +792,9 @@ def test_yaml_alias_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
     issues = problems(tmp_path, bomb)
-    assert [str(i) for i in issues] == ["plan.yaml: document expands to more than 200000 values (YAML alias bomb?)"]
+    assert [str(i) for i in issues] == [
+        "plan.yaml: document expands to more than 200000 values (YAML alias bomb?)"
+    ]
     run_cli(tmp_path, monkeypatch, ENV, str(issues[0]))
 
 
@@ -640,13 +824,18 @@ def test_every_failure_is_a_csnb_error(tmp_path: Path) -> None:
 
 
 def test_five_problems_are_all_printed_in_one_run(tmp_path: Path) -> None:
-    (tmp_path / "plan.yaml").write_text(edit(
-        ("cadence:\n", "cadense:\n"),                                                    # 1 unknown key
-        ("    metrics: [routing_minutes]\n", "    metrics: [routing_minute]\n"),         # 2 unknown metric
-        ("    due: 2026-09-03\n", "    due: 2026-08-31\n"),                              # 3 due before start
-        ("target: {value: 360, date: 2026-10-31}", "target: {value: 700, date: 2026-10-31}"),  # 4 direction
-        ("    by: lee\n", "    by: lea\n"),                                              # 5 unknown person
-    ))
+    (tmp_path / "plan.yaml").write_text(
+        edit(
+            ("cadence:\n", "cadense:\n"),  # 1 unknown key
+            ("    metrics: [routing_minutes]\n", "    metrics: [routing_minute]\n"),  # 2 unknown metric
+            ("    due: 2026-09-03\n", "    due: 2026-08-31\n"),  # 3 due before start
+            (
+                "target: {value: 360, date: 2026-10-31}",
+                "target: {value: 700, date: 2026-10-31}",
+            ),  # 4 direction
+            ("    by: lee\n", "    by: lea\n"),  # 5 unknown person
+        )
+    )
     before = files_in(tmp_path)
     done = csnb("validate", "plan.yaml", cwd=tmp_path, env=ENV)
     assert done.returncode == 2
@@ -676,7 +865,10 @@ def test_every_file_is_reported_when_several_are_bad(tmp_path: Path) -> None:
 
 # --- secrets never leak ---------------------------------------------------------------------------
 
-CANARY_ENV = {"CSNB_WAREHOUSE_URL": "postgresql://u:CANARY-s3cr3t@host/db", "UNRELATED_API_KEY": "CANARY-0ther-k3y"}
+CANARY_ENV = {
+    "CSNB_WAREHOUSE_URL": "postgresql://u:CANARY-s3cr3t@host/db",
+    "UNRELATED_API_KEY": "CANARY-0ther-k3y",
+}
 CANARIES = ("CANARY-s3cr3t", "CANARY-0ther-k3y")
 
 

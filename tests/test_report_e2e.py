@@ -124,7 +124,9 @@ def demo(tmp_path_factory) -> DemoProject:
     for audience in AUDIENCES:  # one batch per audience is quicker than a command per report
         project.csnb("run", "--all", "--audience", audience, "--jobs", "2")
         for client in CLIENTS:
-            project._made[(client, audience, AS_OF, False)] = root / "reports" / client / AS_OF / f"{audience}.html"
+            project._made[(client, audience, AS_OF, False)] = (
+                root / "reports" / client / AS_OF / f"{audience}.html"
+            )
     return project
 
 

@@ -20,8 +20,14 @@ from csnb.project.scaffold import bundled_notebooks, example_csv, init_project
 
 def run_csnb(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real command line (so exit codes come from ``csnb.cli.core.main``)."""
-    return subprocess.run([sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "csnb.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_init_writes_a_project_that_validates(tmp_path):
@@ -31,8 +37,9 @@ def test_init_writes_a_project_that_validates(tmp_path):
     assert {"csnb.toml", ".gitignore", "parameters/example.yaml", "data/example.csv"} <= relative
     assert (folder / "notebooks").is_dir()
     assert {"reports/", ".csnb/"} <= set((folder / ".gitignore").read_text().splitlines())
-    result = run_csnb("validate", cwd=folder, env={k: v for k, v in os.environ.items()
-                                                     if not k.startswith("CSNB_")})
+    result = run_csnb(
+        "validate", cwd=folder, env={k: v for k, v in os.environ.items() if not k.startswith("CSNB_")}
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 valid, 0 invalid" in result.stdout
 
@@ -94,8 +101,18 @@ def test_init_refuses_a_file(tmp_path):
 
 def _build_wheel(repo: Path, out: Path) -> Path:
     pytest.importorskip("hatchling", reason="building the wheel needs hatchling (pip install hatchling)")
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-               "-w", str(out), str(repo)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--quiet",
+        "-w",
+        str(out),
+        str(repo),
+    ]
     build = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-2000:]
     wheels = list(out.glob("csnb-*.whl"))
@@ -110,8 +127,9 @@ def test_wheel_bundles_the_notebooks_and_init_uses_them(tmp_path, repo):
         pytest.skip("the repository has no notebooks yet, so there is nothing to bundle")
     # build from a copy: pip and hatchling must not leave anything behind in the repository
     source = tmp_path / "src"
-    skip = shutil.ignore_patterns(".venv", ".git", "reports", ".csnb", "__pycache__", ".pytest_cache",
-                                  ".hypothesis", "build", "dist")
+    skip = shutil.ignore_patterns(
+        ".venv", ".git", "reports", ".csnb", "__pycache__", ".pytest_cache", ".hypothesis", "build", "dist"
+    )
     shutil.copytree(repo, source, ignore=skip)
     wheel = _build_wheel(source, tmp_path / "dist")
     with zipfile.ZipFile(wheel) as zf:
@@ -120,10 +138,15 @@ def test_wheel_bundles_the_notebooks_and_init_uses_them(tmp_path, repo):
         zf.extractall(tmp_path / "site")
     # the unpacked wheel comes first on sys.path, so `csnb` is the wheel's copy, with no source checkout
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
-    code = ("import csnb.project.scaffold as s, sys; print(s.bundled_notebooks()); "
-            "s.init_project(sys.argv[1])")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "proj")], env=env,
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    code = "import csnb.project.scaffold as s, sys; print(s.bundled_notebooks()); s.init_project(sys.argv[1])"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "proj")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()) == tmp_path / "site" / "csnb" / "_bundled" / "notebooks"
     assert sorted(p.name for p in (tmp_path / "proj" / "notebooks").glob("*.ipynb")) == notebooks

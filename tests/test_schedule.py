@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from batchkit import PLAN
 
-from csnb.run.batch import resolve_at
 from csnb.plan import load_plan
-from csnb.project.folder import Project
 from csnb.plan.cadence import due_reports, latest_occurrence, plan_zone
+from csnb.project.folder import Project
+from csnb.run.batch import resolve_at
 
 UTC = dt.UTC
 NEVER_DONE = lambda *key: False  # noqa: E731
@@ -63,9 +63,7 @@ def test_nothing_is_due_before_the_first_occurrence(tmp_path: Path) -> None:
     plan = _plan(tmp_path, cadence=cadence)
     assert due_reports([plan], dt.datetime(2026, 10, 30, tzinfo=UTC), NEVER_DONE) == []
     due = due_reports([plan], dt.datetime(2026, 11, 3, 10, tzinfo=UTC), NEVER_DONE)
-    assert [(d.ritual, d.audience, d.as_of) for d in due] == [
-        ("kickoff", "executive", dt.date(2026, 11, 3))
-    ]
+    assert [(d.ritual, d.audience, d.as_of) for d in due] == [("kickoff", "executive", dt.date(2026, 11, 3))]
 
 
 def test_rituals_of_one_audience_on_one_day_make_one_report(tmp_path: Path) -> None:

@@ -36,17 +36,29 @@ BY_METRIC = "SELECT day AS date, value FROM metrics WHERE client = :client AND m
 
 def metric(metric_id: str, source: str = "warehouse", **fields) -> dict:
     """A metric entry of a plan; ``fields`` add or override keys."""
-    return {"id": metric_id, "name": metric_id.replace("_", " "), "kind": "lag", "source": source,
-            "baseline": {"value": 0, "date": "2026-09-01"}, "target": {"value": 100, "date": "2026-12-01"},
-            **fields}
+    return {
+        "id": metric_id,
+        "name": metric_id.replace("_", " "),
+        "kind": "lag",
+        "source": source,
+        "baseline": {"value": 0, "date": "2026-09-01"},
+        "target": {"value": 100, "date": "2026-12-01"},
+        **fields,
+    }
 
 
-def make_plan(folder: Path, sources: dict, metrics: list[dict], client: str = "acme", tz: str = "UTC") -> Plan:
-    """A plan as if loaded from ``folder/plan.yaml``; the client is built unchecked so ids like o'brien work."""
-    plan = Plan.model_validate({
-        "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
-        "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-        "sources": sources, "metrics": metrics})
+def make_plan(
+    folder: Path, sources: dict, metrics: list[dict], client: str = "acme", tz: str = "UTC"
+) -> Plan:
+    """A plan as if loaded from ``folder/plan.yaml``; the client is built unchecked so o'brien works."""
+    plan = Plan.model_validate(
+        {
+            "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
+            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
+            "sources": sources,
+            "metrics": metrics,
+        }
+    )
     plan._path = folder / "plan.yaml"
     return plan
 
@@ -63,8 +75,12 @@ def warehouse(tmp_path: Path) -> Path:
 
 def sql_plan(folder: Path, *metrics: dict, client: str = "acme", **source) -> Plan:
     """A plan whose ``warehouse`` source is the SQLite file in ``folder``."""
-    return make_plan(folder, {"warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db", **source}},
-                     list(metrics), client=client)
+    return make_plan(
+        folder,
+        {"warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db", **source}},
+        list(metrics),
+        client=client,
+    )
 
 
 def values(obs: Observations, metric_id: str) -> list[float]:
@@ -80,31 +96,42 @@ def error_for(obs: Observations, metric_id: str) -> SourceError:
 
 # -- the tidy frame ---------------------------------------------------------------------------------
 
+
 def test_sql_pull_returns_a_tidy_frame_sorted_by_client_metric_date(warehouse):
     plan = sql_plan(warehouse.parent, metric("minutes", query=BY_METRIC), metric("calls", query=BY_METRIC))
     obs = pull(plan)
     assert obs.ok and obs.errors == []
     assert list(obs.frame.columns) == ["client", "metric", "date", "value"]
-    assert pd.api.types.is_string_dtype(obs.frame["client"]) and pd.api.types.is_string_dtype(obs.frame["metric"])
+    assert pd.api.types.is_string_dtype(obs.frame["client"]) and pd.api.types.is_string_dtype(
+        obs.frame["metric"]
+    )
     assert obs.frame["date"].dtype == "datetime64[ns]" and obs.frame["value"].dtype == "float64"
     assert obs.frame[["metric", "date"]].astype(str).values.tolist() == [
-        ["calls", "2026-09-01"], ["calls", "2026-09-02"], ["calls", "2026-09-03"],
-        ["minutes", "2026-09-01"], ["minutes", "2026-09-02"]]
+        ["calls", "2026-09-01"],
+        ["calls", "2026-09-02"],
+        ["calls", "2026-09-03"],
+        ["minutes", "2026-09-01"],
+        ["minutes", "2026-09-02"],
+    ]
     assert (obs.frame["date"] == obs.frame["date"].dt.normalize()).all()  # 13:45 became midnight
     assert values(obs, "minutes") == [600.5, 550.0]
 
 
 def test_freshness_gives_newest_date_and_row_count_per_metric_and_source(warehouse):
-    obs = pull(sql_plan(warehouse.parent, metric("calls", query=BY_METRIC), metric("minutes", query=BY_METRIC)))
+    obs = pull(
+        sql_plan(warehouse.parent, metric("calls", query=BY_METRIC), metric("minutes", query=BY_METRIC))
+    )
     assert obs.freshness.to_dict("records") == [
         {"source": "warehouse", "metric": "calls", "newest": dt.date(2026, 9, 3), "rows": 3},
-        {"source": "warehouse", "metric": "minutes", "newest": dt.date(2026, 9, 2), "rows": 2}]
+        {"source": "warehouse", "metric": "minutes", "newest": dt.date(2026, 9, 2), "rows": 2},
+    ]
 
 
 def test_relative_sqlite_path_is_read_from_the_plan_folder(warehouse, tmp_path, monkeypatch):
     (tmp_path / "parameters").mkdir()
     plan_file = tmp_path / "parameters" / "acme.yaml"
-    plan_file.write_text(textwrap.dedent(f"""\
+    plan_file.write_text(
+        textwrap.dedent(f"""\
         client: {{id: acme, name: Acme Logistics}}
         people: [{{id: dana, name: Dana Ortiz, side: provider, role: CSM}}]
         sources:
@@ -117,7 +144,8 @@ def test_relative_sqlite_path_is_read_from_the_plan_folder(warehouse, tmp_path, 
             query: "{BY_METRIC}"
             baseline: {{value: 0, date: 2026-09-01}}
             target: {{value: 100, date: 2026-12-01}}
-        """))
+        """)
+    )
     plan = load_plan(plan_file, env={})
     monkeypatch.chdir("/")  # the working folder must not matter
     assert values(pull(plan, env={}), "calls") == [10.0, 20.0, 30.0]
@@ -134,11 +162,14 @@ def test_segment_column_is_kept_and_dates_may_repeat_across_segments(warehouse):
 
 def test_source_columns_map_other_column_names(warehouse):
     query = "SELECT day, value AS amount FROM metrics WHERE client = :client AND metric = :metric"
-    plan = sql_plan(warehouse.parent, metric("calls", query=query), columns={"date": "day", "value": "amount"})
+    plan = sql_plan(
+        warehouse.parent, metric("calls", query=query), columns={"date": "day", "value": "amount"}
+    )
     assert values(pull(plan), "calls") == [10.0, 20.0, 30.0]
 
 
 # -- parameters -------------------------------------------------------------------------------------
+
 
 def test_client_id_with_a_quote_is_bound_and_cannot_inject(warehouse):
     plan = sql_plan(warehouse.parent, metric("calls", query=BY_METRIC), client="o'brien")
@@ -174,20 +205,33 @@ def test_start_and_end_are_bound_and_also_applied_to_the_rows(warehouse):
 
 def test_start_after_end_is_an_input_error(warehouse):
     with pytest.raises(InputError, match="after the end"):
-        pull(sql_plan(warehouse.parent, metric("calls", query=BY_METRIC)),
-             start=dt.date(2026, 9, 3), end=dt.date(2026, 9, 1))
+        pull(
+            sql_plan(warehouse.parent, metric("calls", query=BY_METRIC)),
+            start=dt.date(2026, 9, 3),
+            end=dt.date(2026, 9, 1),
+        )
 
 
 # -- errors: each one names client, metric and source; the other metrics still come back -------------
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("SELECT day AS when_, value FROM metrics WHERE metric = 'calls'", "no column 'date'"),
-    (BY_METRIC.replace(":metric", "'text_values'"), "non-numeric values in 1 row, e.g. 'lots'"),
-    (BY_METRIC.replace(":metric", "'bad_dates'"), "unparseable or missing dates in 1 row, e.g. 'yesterday'"),
-    (BY_METRIC.replace(":metric", "'twice'"), "more than one value per date in 2 rows, e.g. '2026-09-01'"),
-    ("SELECT day AS date, value FROM no_such_table", "the query failed: no such table: no_such_table"),
-    ("DELETE FROM metrics WHERE 1 = 0", "the query returns no rows"),
-])
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT day AS when_, value FROM metrics WHERE metric = 'calls'", "no column 'date'"),
+        (BY_METRIC.replace(":metric", "'text_values'"), "non-numeric values in 1 row, e.g. 'lots'"),
+        (
+            BY_METRIC.replace(":metric", "'bad_dates'"),
+            "unparseable or missing dates in 1 row, e.g. 'yesterday'",
+        ),
+        (
+            BY_METRIC.replace(":metric", "'twice'"),
+            "more than one value per date in 2 rows, e.g. '2026-09-01'",
+        ),
+        ("SELECT day AS date, value FROM no_such_table", "the query failed: no such table: no_such_table"),
+        ("DELETE FROM metrics WHERE 1 = 0", "the query returns no rows"),
+    ],
+)
 def test_a_bad_metric_becomes_a_source_error_and_the_others_still_come_back(warehouse, query, expected):
     obs = pull(sql_plan(warehouse.parent, metric("broken", query=query), metric("calls", query=BY_METRIC)))
     err = error_for(obs, "broken")
@@ -199,10 +243,18 @@ def test_a_bad_metric_becomes_a_source_error_and_the_others_still_come_back(ware
 
 
 def test_missing_sqlite_file_fails_every_metric_of_that_source_only(warehouse, tmp_path):
-    plan = make_plan(tmp_path, {
-        "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
-        "gone": {"kind": "sql", "url": "sqlite:///gone/old.db"}},
-        [metric("calls", query=BY_METRIC), metric("a", "gone", query=BY_METRIC), metric("b", "gone", query=BY_METRIC)])
+    plan = make_plan(
+        tmp_path,
+        {
+            "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
+            "gone": {"kind": "sql", "url": "sqlite:///gone/old.db"},
+        },
+        [
+            metric("calls", query=BY_METRIC),
+            metric("a", "gone", query=BY_METRIC),
+            metric("b", "gone", query=BY_METRIC),
+        ],
+    )
     obs = pull(plan)
     assert [(e.metric, e.source) for e in obs.errors] == [("a", "gone"), ("b", "gone")]
     assert "SQLite database file not found" in obs.errors[0].detail
@@ -211,9 +263,13 @@ def test_missing_sqlite_file_fails_every_metric_of_that_source_only(warehouse, t
 
 
 def test_sqlite_timeout_stops_a_slow_query_and_the_next_metric_still_runs(warehouse):
-    slow = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
-            "SELECT '2026-09-01' AS date, max(x) AS value FROM n")
-    plan = sql_plan(warehouse.parent, metric("slow", query=slow), metric("calls", query=BY_METRIC), timeout=0.5)
+    slow = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
+        "SELECT '2026-09-01' AS date, max(x) AS value FROM n"
+    )
+    plan = sql_plan(
+        warehouse.parent, metric("slow", query=slow), metric("calls", query=BY_METRIC), timeout=0.5
+    )
     began = time.monotonic()
     obs = pull(plan)
     assert time.monotonic() - began < 5
@@ -222,24 +278,36 @@ def test_sqlite_timeout_stops_a_slow_query_and_the_next_metric_still_runs(wareho
 
 
 def test_unknown_kind_and_unset_environment_variable_are_source_errors(warehouse, tmp_path):
-    plan = make_plan(tmp_path, {
-        "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
-        "crm": {"kind": "salesforce-not-installed"},
-        "other": {"kind": "sql", "url": "${OTHER_WAREHOUSE_URL}"}},
-        [metric("calls", query=BY_METRIC), metric("deals", "crm"), metric("tickets", "other", query="SELECT 1")])
+    plan = make_plan(
+        tmp_path,
+        {
+            "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
+            "crm": {"kind": "salesforce-not-installed"},
+            "other": {"kind": "sql", "url": "${OTHER_WAREHOUSE_URL}"},
+        },
+        [
+            metric("calls", query=BY_METRIC),
+            metric("deals", "crm"),
+            metric("tickets", "other", query="SELECT 1"),
+        ],
+    )
     obs = pull(plan, env={})
     assert "unknown source kind 'salesforce-not-installed'" in error_for(obs, "deals").detail
     assert "environment variable OTHER_WAREHOUSE_URL is not set" in error_for(obs, "tickets").detail
     assert values(obs, "calls") == [10.0, 20.0, 30.0]
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://postgres:${DB_PASSWORD}@127.0.0.1:1/test",
-    "mysql+pymysql://root:${DB_PASSWORD}@127.0.0.1:1/test",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres:${DB_PASSWORD}@127.0.0.1:1/test",
+        "mysql+pymysql://root:${DB_PASSWORD}@127.0.0.1:1/test",
+    ],
+)
 def test_a_password_never_appears_in_an_error(tmp_path, url):
-    plan = make_plan(tmp_path, {"db": {"kind": "sql", "url": url, "timeout": 3}},
-                     [metric("calls", "db", query=BY_METRIC)])
+    plan = make_plan(
+        tmp_path, {"db": {"kind": "sql", "url": url, "timeout": 3}}, [metric("calls", "db", query=BY_METRIC)]
+    )
     obs = pull(plan, env={"DB_PASSWORD": "CANARY-pw-123"})
     err = error_for(obs, "calls")
     assert "cannot connect to" in err.detail and ":***@127.0.0.1:1/test" in err.detail
@@ -249,8 +317,11 @@ def test_a_password_never_appears_in_an_error(tmp_path, url):
 
 def test_a_url_from_the_environment_never_appears_in_an_error(tmp_path):
     secret_url = "postgresql+psycopg://reporter:CANARY-env-456@127.0.0.1:1/warehouse?application_name=csnb"
-    plan = make_plan(tmp_path, {"db": {"kind": "sql", "url": "${WAREHOUSE_URL}", "timeout": 3}},
-                     [metric("calls", "db", query=BY_METRIC)])
+    plan = make_plan(
+        tmp_path,
+        {"db": {"kind": "sql", "url": "${WAREHOUSE_URL}", "timeout": 3}},
+        [metric("calls", "db", query=BY_METRIC)],
+    )
     err = error_for(pull(plan, env={"WAREHOUSE_URL": secret_url}), "calls")
     assert secret_url not in str(err) and "CANARY-env-456" not in str(err)
     assert (err.client, err.metric, err.source) == ("acme", "calls", "db")
@@ -261,8 +332,13 @@ def test_source_errors_survive_pickling(warehouse):
     [err] = obs.errors
     copy = pickle.loads(pickle.dumps(err))
     assert isinstance(copy, SourceError)
-    assert (copy.client, copy.metric, copy.source, copy.detail, str(copy)) == \
-        (err.client, err.metric, err.source, err.detail, str(err))
+    assert (copy.client, copy.metric, copy.source, copy.detail, str(copy)) == (
+        err.client,
+        err.metric,
+        err.source,
+        err.detail,
+        str(err),
+    )
 
 
 def test_one_connection_per_source_per_pull(warehouse):
@@ -276,7 +352,9 @@ def test_one_connection_per_source_per_pull(warehouse):
 
     event.listen(Pool, "connect", count)
     try:
-        obs = pull(sql_plan(warehouse.parent, *(metric(m, query=BY_METRIC) for m in ("calls", "minutes", "twice"))))
+        obs = pull(
+            sql_plan(warehouse.parent, *(metric(m, query=BY_METRIC) for m in ("calls", "minutes", "twice")))
+        )
     finally:
         event.remove(Pool, "connect", count)
     assert len(connects) == 1
@@ -284,6 +362,7 @@ def test_one_connection_per_source_per_pull(warehouse):
 
 
 # -- files -----------------------------------------------------------------------------------------
+
 
 def write_table(folder: Path, name: str, rows: list[tuple], columns: list[str]) -> Path:
     """Write rows as CSV or Parquet, by the suffix of ``name``."""
@@ -304,12 +383,20 @@ def file_plan(folder: Path, kind: str, path: str, *metrics: dict, **source) -> P
 
 @pytest.mark.parametrize("name", ["data/metrics.csv", "data/metrics.parquet"])
 def test_file_rows_are_filtered_to_the_client_and_the_metric(tmp_path, name):
-    rows = [(c, m, d, str(v) if name.endswith("csv") else float(v), s)
-            for c, m, d, v, s in ROWS if m in ("calls", "minutes")]
+    rows = [
+        (c, m, d, str(v) if name.endswith("csv") else float(v), s)
+        for c, m, d, v, s in ROWS
+        if m in ("calls", "minutes")
+    ]
     write_table(tmp_path, name, rows, ["client", "metric", "date", "value", "segment"])
     kind = name.rsplit(".", 1)[1]
-    plan = file_plan(tmp_path, kind, "${DATA_DIR:-data}/" + name.split("/")[1],
-                     metric("calls", "files"), metric("handling", "files", series="minutes"))
+    plan = file_plan(
+        tmp_path,
+        kind,
+        "${DATA_DIR:-data}/" + name.split("/")[1],
+        metric("calls", "files"),
+        metric("handling", "files", series="minutes"),
+    )
     obs = pull(plan, env={})
     assert obs.ok
     assert list(obs.frame.columns) == ["client", "metric", "date", "value", "segment"]
@@ -321,22 +408,34 @@ def test_file_rows_are_filtered_to_the_client_and_the_metric(tmp_path, name):
 
 def test_a_file_without_client_and_metric_columns_is_one_series(tmp_path):
     write_table(tmp_path, "calls.csv", [("2026-09-01", "5"), ("2026-09-02", "")], ["day", "count"])
-    plan = file_plan(tmp_path, "csv", "calls.csv", metric("calls", "files"), columns={"date": "day", "value": "count"})
+    plan = file_plan(
+        tmp_path, "csv", "calls.csv", metric("calls", "files"), columns={"date": "day", "value": "count"}
+    )
     obs = pull(plan)
-    assert obs.frame[["date", "value"]].astype(str).values.tolist() == [["2026-09-01", "5.0"]]  # blank: no data
+    assert obs.frame[["date", "value"]].astype(str).values.tolist() == [
+        ["2026-09-01", "5.0"]
+    ]  # blank: no data
 
 
 def test_csv_keeps_leading_zeros_in_client_ids_and_reads_a_byte_order_mark(tmp_path):
     (tmp_path / "m.csv").write_text("\ufeffclient;date;value\n007;2026-09-01;1,5\n", encoding="utf-8")
-    plan = make_plan(tmp_path, {"files": {"kind": "csv", "path": "m.csv", "options": {"sep": ";"}}},
-                     [metric("calls", "files")], client="007")
+    plan = make_plan(
+        tmp_path,
+        {"files": {"kind": "csv", "path": "m.csv", "options": {"sep": ";"}}},
+        [metric("calls", "files")],
+        client="007",
+    )
     obs = pull(plan)
     assert "non-numeric values in 1 row, e.g. '1,5'" in error_for(obs, "calls").detail
 
 
 def test_each_file_is_read_once_per_pull(tmp_path, monkeypatch):
-    write_table(tmp_path, "m.csv", [("calls", "2026-09-01", 1), ("minutes", "2026-09-01", 2)],
-                ["metric", "date", "value"])
+    write_table(
+        tmp_path,
+        "m.csv",
+        [("calls", "2026-09-01", 1), ("minutes", "2026-09-01", 2)],
+        ["metric", "date", "value"],
+    )
     reads = []
     original = CsvSource.read
     monkeypatch.setattr(CsvSource, "read", lambda self, path: reads.append(path) or original(self, path))
@@ -345,11 +444,14 @@ def test_each_file_is_read_once_per_pull(tmp_path, monkeypatch):
     assert len(reads) == 1
 
 
-@pytest.mark.parametrize(("rows", "expected"), [
-    ([("calls", "2026-09-01", "many")], "non-numeric values"),
-    ([("calls", "01.09.2026x", "1")], "unparseable or missing dates"),
-    ([("calls", "2026-09-01", "1"), ("calls", "2026-09-01T08:00", "2")], "more than one value per date"),
-])
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([("calls", "2026-09-01", "many")], "non-numeric values"),
+        ([("calls", "01.09.2026x", "1")], "unparseable or missing dates"),
+        ([("calls", "2026-09-01", "1"), ("calls", "2026-09-01T08:00", "2")], "more than one value per date"),
+    ],
+)
 def test_bad_file_rows_are_source_errors_for_that_metric_only(tmp_path, rows, expected):
     write_table(tmp_path, "m.csv", rows + [("minutes", "2026-09-01", "3")], ["metric", "date", "value"])
     obs = pull(file_plan(tmp_path, "csv", "m.csv", metric("calls", "files"), metric("minutes", "files")))
@@ -360,27 +462,39 @@ def test_bad_file_rows_are_source_errors_for_that_metric_only(tmp_path, rows, ex
 
 def test_missing_file_and_wrong_column_mapping_are_source_errors(tmp_path):
     write_table(tmp_path, "m.csv", [("2026-09-01", "1")], ["date", "value"])
-    plan = make_plan(tmp_path, {
-        "missing": {"kind": "parquet", "path": "${DATA_DIR}/nope.parquet"},
-        "mapped": {"kind": "csv", "path": "m.csv", "columns": {"value": "amount"}}},
-        [metric("a", "missing"), metric("b", "mapped")])
+    plan = make_plan(
+        tmp_path,
+        {
+            "missing": {"kind": "parquet", "path": "${DATA_DIR}/nope.parquet"},
+            "mapped": {"kind": "csv", "path": "m.csv", "columns": {"value": "amount"}},
+        },
+        [metric("a", "missing"), metric("b", "mapped")],
+    )
     obs = pull(plan, env={"DATA_DIR": str(tmp_path / "private-data-dir")})
     assert error_for(obs, "a").detail.startswith("file not found: ${DATA_DIR}/nope.parquet")
     assert "private-data-dir" not in str(error_for(obs, "a"))
-    assert "no column 'amount' for value (it has: date, value); fix the source's `columns`" in error_for(obs, "b").detail
+    assert (
+        "no column 'amount' for value (it has: date, value); fix the source's `columns`"
+        in error_for(obs, "b").detail
+    )
 
 
 def test_timestamps_with_offsets_become_dates_in_the_plan_time_zone(tmp_path):
     stamps = pd.to_datetime(["2026-09-01T23:30:00Z", "2026-09-02T10:00:00Z"], utc=True)
     pd.DataFrame({"date": stamps, "value": [1.0, 2.0]}).to_parquet(tmp_path / "m.parquet")
-    plan = make_plan(tmp_path, {"files": {"kind": "parquet", "path": "m.parquet"}}, [metric("calls", "files")],
-                     tz="Europe/Berlin")
+    plan = make_plan(
+        tmp_path,
+        {"files": {"kind": "parquet", "path": "m.parquet"}},
+        [metric("calls", "files")],
+        tz="Europe/Berlin",
+    )
     obs = pull(plan)
     # 23:30 UTC is already the next day in Berlin, so both readings land on 2 September
     assert "more than one value per date in 2 rows, e.g. '2026-09-02'" in error_for(obs, "calls").detail
 
 
 # -- the registry ----------------------------------------------------------------------------------
+
 
 class ConstantSource(MetricSource):
     """A test source: every metric is 1.0 on the first of September."""
@@ -402,5 +516,9 @@ def test_a_new_kind_is_one_class_and_one_register_line(tmp_path):
 def test_an_empty_pull_still_has_typed_columns(tmp_path):
     obs = pull(make_plan(tmp_path, {}, []))
     assert obs.ok and obs.frame.empty and obs.freshness.empty
-    assert dict(obs.frame.dtypes.astype(str)) == {"client": "str", "metric": "str", "date": "datetime64[ns]",
-                                                  "value": "float64"}
+    assert dict(obs.frame.dtypes.astype(str)) == {
+        "client": "str",
+        "metric": "str",
+        "date": "datetime64[ns]",
+        "value": "float64",
+    }

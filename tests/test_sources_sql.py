@@ -43,11 +43,19 @@ def table(db_url: str) -> Iterator[str]:
     name = f"csnb_test_{uuid.uuid4().hex[:10]}"
     engine = create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text(f"CREATE TABLE {name} (client VARCHAR(40), metric VARCHAR(40), day DATE, "
-                          "value NUMERIC(12, 2), segment VARCHAR(10), note VARCHAR(40))"))
-        conn.execute(text(f"INSERT INTO {name} (client, metric, day, value, segment, note) "
-                          "VALUES (:c, :m, :d, :v, :s, 'n/a')"),
-                     [dict(zip("cmdvs", row, strict=True)) for row in ROWS])
+        conn.execute(
+            text(
+                f"CREATE TABLE {name} (client VARCHAR(40), metric VARCHAR(40), day DATE, "
+                "value NUMERIC(12, 2), segment VARCHAR(10), note VARCHAR(40))"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO {name} (client, metric, day, value, segment, note) "
+                "VALUES (:c, :m, :d, :v, :s, 'n/a')"
+            ),
+            [dict(zip("cmdvs", row, strict=True)) for row in ROWS],
+        )
     yield name
     with engine.begin() as conn:
         conn.execute(text(f"DROP TABLE {name}"))
@@ -56,17 +64,28 @@ def table(db_url: str) -> Iterator[str]:
 
 def metric(metric_id: str, query: str, **fields) -> dict:
     """A metric of the ``db`` source."""
-    return {"id": metric_id, "name": metric_id, "kind": "lag", "source": "db", "query": query,
-            "baseline": {"value": 0, "date": "2026-09-01"}, "target": {"value": 100, "date": "2026-12-01"},
-            **fields}
+    return {
+        "id": metric_id,
+        "name": metric_id,
+        "kind": "lag",
+        "source": "db",
+        "query": query,
+        "baseline": {"value": 0, "date": "2026-09-01"},
+        "target": {"value": 100, "date": "2026-12-01"},
+        **fields,
+    }
 
 
 def db_plan(url: str, *metrics: dict, client: str = "acme", tz: str = "UTC", **source) -> Plan:
     """A plan with one ``db`` source at ``url``; the client is built unchecked so ids like o'brien work."""
-    plan = Plan.model_validate({
-        "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
-        "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-        "sources": {"db": {"kind": "sql", "url": url, **source}}, "metrics": list(metrics)})
+    plan = Plan.model_validate(
+        {
+            "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
+            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
+            "sources": {"db": {"kind": "sql", "url": url, **source}},
+            "metrics": list(metrics),
+        }
+    )
     plan._path = Path(__file__).parent / "plan.yaml"
     return plan
 
@@ -95,14 +114,24 @@ def test_server_rows_become_a_typed_sorted_tidy_frame(db_url, table):
     assert obs.frame["date"].dtype == "datetime64[ns]" and obs.frame["value"].dtype == "float64"
     assert pd.api.types.is_string_dtype(obs.frame["client"])
     assert obs.frame[["metric", "date", "value"]].astype(str).values.tolist() == [
-        ["calls", "2026-09-01", "10.0"], ["calls", "2026-09-02", "20.0"], ["calls", "2026-09-03", "30.25"],
-        ["minutes", "2026-09-01", "600.0"], ["minutes", "2026-09-01", "550.0"]]
-    assert obs.freshness.to_dict("records")[1] == {"source": "db", "metric": "calls",
-                                                   "newest": dt.date(2026, 9, 3), "rows": 3}
+        ["calls", "2026-09-01", "10.0"],
+        ["calls", "2026-09-02", "20.0"],
+        ["calls", "2026-09-03", "30.25"],
+        ["minutes", "2026-09-01", "600.0"],
+        ["minutes", "2026-09-01", "550.0"],
+    ]
+    assert obs.freshness.to_dict("records")[1] == {
+        "source": "db",
+        "metric": "calls",
+        "newest": dt.date(2026, 9, 3),
+        "rows": 3,
+    }
 
 
 def test_quoted_client_id_is_bound_and_cannot_inject(db_url, table):
-    assert values(pull(db_plan(db_url, metric("calls", by_metric(table)), client="o'brien")), "calls") == [7.0]
+    assert values(pull(db_plan(db_url, metric("calls", by_metric(table)), client="o'brien")), "calls") == [
+        7.0
+    ]
     obs = pull(db_plan(db_url, metric("calls", by_metric(table)), client="x' OR '1'='1"))
     assert obs.ok and obs.frame.empty
 
@@ -114,13 +143,16 @@ def test_start_and_end_are_bound_as_dates(db_url, table):
 
 
 def test_bad_metrics_fail_alone_on_the_shared_connection(db_url, table):
-    obs = pull(db_plan(
-        db_url,
-        metric("missing_table", "SELECT day AS date, value FROM no_such_table_here"),
-        metric("wrong_columns", f"SELECT day, value FROM {table} WHERE metric = :metric"),
-        metric("text_values", f"SELECT day AS date, note AS value FROM {table} WHERE metric = 'calls'"),
-        metric("duplicated", f"SELECT day AS date, value FROM {table} WHERE metric = 'minutes'"),
-        metric("calls", by_metric(table))))
+    obs = pull(
+        db_plan(
+            db_url,
+            metric("missing_table", "SELECT day AS date, value FROM no_such_table_here"),
+            metric("wrong_columns", f"SELECT day, value FROM {table} WHERE metric = :metric"),
+            metric("text_values", f"SELECT day AS date, note AS value FROM {table} WHERE metric = 'calls'"),
+            metric("duplicated", f"SELECT day AS date, value FROM {table} WHERE metric = 'minutes'"),
+            metric("calls", by_metric(table)),
+        )
+    )
     assert "the query failed:" in error_for(obs, "missing_table").detail
     assert "no_such_table_here" in error_for(obs, "missing_table").detail
     assert "no column 'date'" in error_for(obs, "wrong_columns").detail
@@ -131,12 +163,16 @@ def test_bad_metrics_fail_alone_on_the_shared_connection(db_url, table):
     assert values(obs, "calls") == [10.0, 20.0, 30.25]
 
 
-@pytest.mark.parametrize(("server", "sleep"), [("pg_url", "SELECT pg_sleep(5) IS NULL AS x"),
-                                               ("mariadb_url", "SELECT SLEEP(5) AS x")])
+@pytest.mark.parametrize(
+    ("server", "sleep"),
+    [("pg_url", "SELECT pg_sleep(5) IS NULL AS x"), ("mariadb_url", "SELECT SLEEP(5) AS x")],
+)
 def test_statement_timeout_stops_a_slow_query(request, server, sleep):
     url = request.getfixturevalue(server)
     slow = f"SELECT CURRENT_DATE AS date, 1 AS value FROM ({sleep}) AS slow"
-    plan = db_plan(url, metric("slow", slow), metric("quick", "SELECT CURRENT_DATE AS date, 2 AS value"), timeout=1)
+    plan = db_plan(
+        url, metric("slow", slow), metric("quick", "SELECT CURRENT_DATE AS date, 2 AS value"), timeout=1
+    )
     began = time.monotonic()
     obs = pull(plan)
     assert time.monotonic() - began < 4.5
@@ -149,8 +185,10 @@ def test_password_from_the_environment_never_appears_in_errors(pg_url, mariadb_u
     pg = pg_url.replace("postgres@", "postgres:${DB_PASSWORD}@")
     maria = mariadb_url.replace("root@", "root:${DB_PASSWORD}@")
     for url, expected in [(pg, "the query failed:"), (maria, "cannot connect to")]:
-        obs = pull(db_plan(url, metric("calls", "SELECT nope FROM no_such_table")),
-                   env={"DB_PASSWORD": "CANARY-pw-123"})
+        obs = pull(
+            db_plan(url, metric("calls", "SELECT nope FROM no_such_table")),
+            env={"DB_PASSWORD": "CANARY-pw-123"},
+        )
         err = error_for(obs, "calls")
         assert expected in err.detail
         for shown in (str(err), repr(err), str(pickle.loads(pickle.dumps(err)))):
@@ -158,8 +196,10 @@ def test_password_from_the_environment_never_appears_in_errors(pg_url, mariadb_u
 
 
 def test_timestamps_are_dates_in_the_plan_time_zone(pg_url):
-    query = ("SELECT TIMESTAMPTZ '2026-09-01 23:30:00+00' AS date, 1 AS value "
-             "UNION ALL SELECT TIMESTAMPTZ '2026-09-03 08:00:00+00', 2")
+    query = (
+        "SELECT TIMESTAMPTZ '2026-09-01 23:30:00+00' AS date, 1 AS value "
+        "UNION ALL SELECT TIMESTAMPTZ '2026-09-03 08:00:00+00', 2"
+    )
     obs = pull(db_plan(pg_url, metric("calls", query), tz="Asia/Tokyo"))
     assert obs.frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-02", "2026-09-03"]
 

@@ -201,8 +201,8 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(
 ) -> None:
     from dataclasses import replace
 
-    from csnb.run.batch import make_job
     from csnb.project.folder import Project
+    from csnb.run.batch import make_job
     from csnb.run.forkserver import run_forked
 
     root = make_project(tmp_path / "p", ["hanging"])
@@ -224,10 +224,10 @@ def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
 
     from jupyter_core.utils import run_sync
 
-    from csnb.run.batch import make_job
     from csnb.project.folder import Project
-    from csnb.run.forkserver import run_forked
+    from csnb.run.batch import make_job
     from csnb.run.engines.shell import new_shell
+    from csnb.run.forkserver import run_forked
 
     async def answer() -> int:
         return 42
@@ -246,9 +246,9 @@ def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
 ) -> None:
     from dataclasses import replace
 
-    from csnb.run.engines import kernel as warmkernel
-    from csnb.run.batch import make_job
     from csnb.project.folder import Project
+    from csnb.run.batch import make_job
+    from csnb.run.engines import kernel as warmkernel
     from csnb.run.forkserver import run_forked
 
     root = make_project(tmp_path / "p", ["alpha"])

@@ -23,11 +23,25 @@ def test_demo_plans_read_the_same_with_both_parsers(plan: Path) -> None:
     assert fast.positions == slow.positions
 
 
-@pytest.mark.parametrize("text, value", [
-    ("a: on", "on"), ("a: yes", "yes"), ("a: no", "no"), ("a: ~", None), ("a: null", None), ("a: true", True),
-    ("a: 017", 17), ("a: 0o17", 15), ("a: 0x1F", 31), ("a: 1.5e3", 1500.0), ("a: '12'", "12"),
-    ("a: 2026-09-01", dt.date(2026, 9, 1)), ("a: 1:30", "1:30"), ("a: !foo bar", "bar"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("a: on", "on"),
+        ("a: yes", "yes"),
+        ("a: no", "no"),
+        ("a: ~", None),
+        ("a: null", None),
+        ("a: true", True),
+        ("a: 017", 17),
+        ("a: 0o17", 15),
+        ("a: 0x1F", 31),
+        ("a: 1.5e3", 1500.0),
+        ("a: '12'", "12"),
+        ("a: 2026-09-01", dt.date(2026, 9, 1)),
+        ("a: 1:30", "1:30"),
+        ("a: !foo bar", "bar"),
+    ],
+)
 def test_yaml_1_2_scalars(text: str, value: object) -> None:
     assert parse_located(text, "p.yaml").data == {"a": value}
 
@@ -38,11 +52,18 @@ def test_merge_keys_apply_without_overriding() -> None:
 
 
 keys = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
-scalars = st.one_of(st.integers(-10**6, 10**6), st.booleans(), st.none(),
-                    st.text(alphabet="abc xyz-_.", min_size=1, max_size=8).map(str.strip).filter(bool),
-                    st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
-documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                          st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
+scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.none(),
+    st.text(alphabet="abc xyz-_.", min_size=1, max_size=8).map(str.strip).filter(bool),
+    st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=150, deadline=None)

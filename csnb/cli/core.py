@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -14,9 +15,14 @@ from csnb import __version__
 from csnb.errors import CsnbError, InputError
 
 # pretty exceptions off: a traceback with locals could print a resolved secret
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode="markdown",
-                  pretty_exceptions_enable=False, pretty_exceptions_show_locals=False,
-                  help="Client success notebooks: run client success plans as code.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    help="Client success notebooks: run client success plans as code.",
+)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -34,15 +40,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Client success notebooks: run client success plans as code."""
 
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Plan files or folders (default: parameters/).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Plan files or folders (default: parameters/).")
+    ] = None,
 ) -> None:
     """Check plans and print every problem as file:line:column: field: message.
 
@@ -59,8 +68,11 @@ def validate(
     for r in results:
         if r.plan is not None:
             p = r.plan
-            _say(f"ok {display_path(r.path)}: {p.client.id} — {len(p.metrics)} metrics, "
-                 f"{len(p.milestones)} milestones, {len(p.risks)} risks", "green")
+            _say(
+                f"ok {display_path(r.path)}: {p.client.id} — {len(p.metrics)} metrics, "
+                f"{len(p.milestones)} milestones, {len(p.risks)} risks",
+                "green",
+            )
         else:
             bad += 1
             for issue in r.issues:
@@ -110,9 +122,7 @@ def demo(
         _say(line)
 
 
-def _date(value: str | None, option: str) -> "dt.date | None":
-    import datetime as dt
-
+def _date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -145,9 +155,6 @@ def status(
 
 def _register_command_modules() -> None:
     # each command family lives in its own module and registers itself on `app`
-    from csnb.cli import lab as cli_lab
-    from csnb.cli import lessons as cli_lessons
-    from csnb.cli import runs as cli_runs
     from csnb.cli import send as cli_send  # noqa: F401
 
 

@@ -43,8 +43,9 @@ def last_report_date(reports: Path, client: str) -> dt.date | None:
     return max(dates, default=None)
 
 
-def prepare_notebook(root: Path, client: str, as_of: dt.date | None = None,
-                     fresh: bool = False) -> tuple[Path, bool]:
+def prepare_notebook(
+    root: Path, client: str, as_of: dt.date | None = None, fresh: bool = False
+) -> tuple[Path, bool]:
     """``notebooks/explore-<client>.ipynb`` with its parameters injected (not executed); True when written.
 
     An existing copy is the analyst's work and is kept unless ``fresh``.
@@ -63,14 +64,16 @@ def prepare_notebook(root: Path, client: str, as_of: dt.date | None = None,
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.stem}.partial.ipynb")
     template = exploration_template(project.config.notebooks)
-    pm.execute_notebook(str(template), str(partial), parameters=parameters, prepare_only=True,
-                        progress_bar=False)
+    pm.execute_notebook(
+        str(template), str(partial), parameters=parameters, prepare_only=True, progress_bar=False
+    )
     os.replace(partial, target)  # never a half-written notebook under the analyst's name
     return target, True
 
 
-def lab_command(root: Path, notebook: Path | None, port: int | None, browser: bool,
-                extra: list[str]) -> list[str]:
+def lab_command(
+    root: Path, notebook: Path | None, port: int | None, browser: bool, extra: list[str]
+) -> list[str]:
     """The JupyterLab command line: this Python's JupyterLab, serving ``root`` on 127.0.0.1."""
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1"]
     if port is not None:
@@ -120,8 +123,10 @@ def serve(command: list[str], cwd: Path) -> int:
 def lab(
     ctx: typer.Context,
     client: Annotated[str | None, typer.Argument(help="Client id: open an exploration notebook.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to explore (default: the client's last "
-                                                              "report, else today).")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date to explore (default: the client's last report, else today)."),
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: 8888 or the next free one).")] = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Replace an existing explore notebook.")] = False,

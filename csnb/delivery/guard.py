@@ -14,8 +14,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csnb.errors import PlanError
 from csnb.delivery.smtp import DeliveryError
+from csnb.errors import PlanError
 
 if TYPE_CHECKING:
     from csnb.delivery.message import Outgoing

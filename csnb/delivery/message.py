@@ -16,8 +16,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csnb.errors import ConfigError
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
+from csnb.errors import ConfigError
 from csnb.render.exporter import COLOUR
 from csnb.templating import environment, template_folder
 
@@ -141,7 +141,9 @@ def report_message(
     }
     msg = new_message(settings, plan, to, subject_line(settings.subject, **names))
     body, images = email_body(notebook, names, _branding(project))
-    msg.set_content(environment().get_template("mail/report.txt.j2").render(**names, agenda=ritual.agenda or ""))
+    msg.set_content(
+        environment().get_template("mail/report.txt.j2").render(**names, agenda=ritual.agenda or "")
+    )
     msg.add_alternative(body, subtype="html")
     html_part = msg.get_payload()[1]
     for cid, (png, _svg) in images.items():

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csnb.errors import ConfigError, CsnbError, InputError, PlanError
+from csnb.delivery.guard import Markers, UnsafeMessageError, foreign_markers, guard
 from csnb.delivery.message import (
     Outgoing,
     email_body,
@@ -31,9 +31,9 @@ from csnb.delivery.message import (
     subject_line,
     svgs_to_png,
 )
-from csnb.delivery.guard import Markers, UnsafeMessageError, foreign_markers, guard
-from csnb.store.deliveries import MailLog
 from csnb.delivery.smtp import DeliveryError, MailSettings, Transport, describe_error, mail_settings
+from csnb.errors import ConfigError, CsnbError, InputError, PlanError
+from csnb.store.deliveries import MailLog
 
 if TYPE_CHECKING:
     from csnb.plan.models import Plan, Ritual
@@ -128,8 +128,10 @@ class Courier:
         if not dry_run and not self.settings.sender:
             raise ConfigError("set [mail] from (and host, port, security) in csnb.toml before sending")
         if not dry_run and self.settings.user and (self.settings.password_env or "") not in os.environ:
-            raise ConfigError(f"[mail] user is set: put the password in the environment variable named by "
-                              f"password_env ({self.settings.password_env or 'not set'})")
+            raise ConfigError(
+                f"[mail] user is set: put the password in the environment variable named by "
+                f"password_env ({self.settings.password_env or 'not set'})"
+            )
         self.store_url = store_url or cfg.store_url
         self.log = None if dry_run else MailLog(self.store_url)
         self.transport = transport or Transport(self.settings)

@@ -63,13 +63,37 @@ def _monday(start: dt.date, n: int) -> list[dt.date]:
 def northwind(rng: np.random.Generator) -> Iterator[Series]:
     """Cloud call-centre rollout at a BPO: numbers, agents trained -> live (2 days later), campaigns, KPIs."""
     c, days = "northwind", days_between(dt.date(2026, 9, 7))
-    yield c, "numbers_provisioned", days, steps(days, {dt.date(2026, 9, 7): 40, dt.date(2026, 9, 8): 90,
-                                                       dt.date(2026, 9, 9): 120, dt.date(2026, 10, 1): 130})
+    yield (
+        c,
+        "numbers_provisioned",
+        days,
+        steps(
+            days,
+            {
+                dt.date(2026, 9, 7): 40,
+                dt.date(2026, 9, 8): 90,
+                dt.date(2026, 9, 9): 120,
+                dt.date(2026, 10, 1): 130,
+            },
+        ),
+    )
     # training in batches on days 4-8, then new hires now and then
-    trained = steps(days, {dt.date(2026, 9, 7): 0, dt.date(2026, 9, 10): 15, dt.date(2026, 9, 11): 40,
-                           dt.date(2026, 9, 12): 70, dt.date(2026, 9, 13): 95, dt.date(2026, 9, 14): 104})
-    hires = np.where((days > np.datetime64("2026-09-14")) & (rng.random(len(days)) < 0.25),
-                     rng.integers(1, 4, len(days)), 0)
+    trained = steps(
+        days,
+        {
+            dt.date(2026, 9, 7): 0,
+            dt.date(2026, 9, 10): 15,
+            dt.date(2026, 9, 11): 40,
+            dt.date(2026, 9, 12): 70,
+            dt.date(2026, 9, 13): 95,
+            dt.date(2026, 9, 14): 104,
+        },
+    )
+    hires = np.where(
+        (days > np.datetime64("2026-09-14")) & (rng.random(len(days)) < 0.25),
+        rng.integers(1, 4, len(days)),
+        0,
+    )
     trained = trained + np.cumsum(hires)
     yield c, "agents_trained", days, trained
     # an agent goes live two days after training; a few leave along the way
@@ -77,14 +101,25 @@ def northwind(rng: np.random.Generator) -> Iterator[Series]:
     live = np.r_[0.0, 0.0, trained[:-2]] - leavers
     yield c, "agents_live", days, live
     campaign_days = days_between(dt.date(2026, 9, 14))
-    on_campaign = np.round(ramp(campaign_days, {dt.date(2026, 9, 14): 12, dt.date(2026, 9, 20): 20,
-                                                dt.date(2026, 10, 2): 101, dt.date(2026, 10, 15): 104}))
+    on_campaign = np.round(
+        ramp(
+            campaign_days,
+            {
+                dt.date(2026, 9, 14): 12,
+                dt.date(2026, 9, 20): 20,
+                dt.date(2026, 10, 2): 101,
+                dt.date(2026, 10, 15): 104,
+            },
+        )
+    )
     yield c, "agents_on_campaign", campaign_days, on_campaign
     weeks = _monday(dt.date(2026, 9, 14), 5)
     # weekly levels (the last is the current, partial week) and the day-to-day noise around them
-    for metric, levels, sd in (("calls_per_agent", [40.5, 41.5, 42.5, 43.5, 44.0], 1.5),
-                               ("service_level", [72, 74, 76.5, 78.5, 80], 2),
-                               ("avg_handle_time", [418, 410, 403, 397, 393.5], 6)):
+    for metric, levels, sd in (
+        ("calls_per_agent", [40.5, 41.5, 42.5, 43.5, 44.0], 1.5),
+        ("service_level", [72, 74, 76.5, 78.5, 80], 2),
+        ("avg_handle_time", [418, 410, 403, 397, 393.5], 6),
+    ):
         yield c, metric, campaign_days, weekly(rng, campaign_days, dict(zip(weeks, levels, strict=True)), sd)
 
 
@@ -116,9 +151,21 @@ def fernhill(rng: np.random.Generator) -> Iterator[Series]:
     """Analytics onboarding at a grocery retailer: stores connect slowly; newsletter opens predict nothing."""
     c = "fernhill"
     days = days_between(dt.date(2026, 7, 1))  # three pilot stores since July
-    yield c, "stores_connected", days, steps(days, {dt.date(2026, 7, 1): 3, dt.date(2026, 9, 23): 5,
-                                                    dt.date(2026, 9, 30): 8, dt.date(2026, 10, 7): 10,
-                                                    dt.date(2026, 10, 13): 12})
+    yield (
+        c,
+        "stores_connected",
+        days,
+        steps(
+            days,
+            {
+                dt.date(2026, 7, 1): 3,
+                dt.date(2026, 9, 23): 5,
+                dt.date(2026, 9, 30): 8,
+                dt.date(2026, 10, 7): 10,
+                dt.date(2026, 10, 13): 12,
+            },
+        ),
+    )
     trend = ramp(days, {dt.date(2026, 7, 1): 26, dt.date(2026, 9, 14): 30, dt.date(2026, 10, 15): 128})
     yield c, "daily_active_users", days, np.round(trend + rng.normal(0, 4, len(days)))
     yield c, "newsletter_opens", days, rng.poisson(45, len(days)).astype(float)
@@ -140,13 +187,16 @@ def demo_series(seed: int = 7) -> list[Series]:
 
 def demo_observations(seed: int = 7) -> pd.DataFrame:
     """The demo series as one tidy frame: client, metric, date, value."""
-    parts = [pd.DataFrame({"client": c, "metric": m, "date": d.astype("datetime64[ns]"), "value": v})
-             for c, m, d, v in demo_series(seed)]
+    parts = [
+        pd.DataFrame({"client": c, "metric": m, "date": d.astype("datetime64[ns]"), "value": v})
+        for c, m, d, v in demo_series(seed)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
 # -- benchmark generators ---------------------------------------------------------------------------
 # synthetic_plan(i) and synthetic_observations(n) share these shapes, so plan i evaluates on its rows.
+
 
 def synthetic_client(index: int) -> str:
     """The client id of synthetic plan ``index``."""
@@ -166,8 +216,9 @@ def _direction(j: int) -> int:
     return -1 if j % 4 == 3 else 1
 
 
-def synthetic_observations(n_clients: int, n_metrics: int = 10, days: int = 730,
-                           seed: int = 7) -> pd.DataFrame:
+def synthetic_observations(
+    n_clients: int, n_metrics: int = 10, days: int = 730, seed: int = 7
+) -> pd.DataFrame:
     """Daily observations of every synthetic client and metric (tidy; client and metric are categoricals)."""
     rng = np.random.default_rng(seed)
     sign = np.array([_direction(j) for j in range(n_metrics)], dtype=float)
@@ -177,14 +228,23 @@ def synthetic_observations(n_clients: int, n_metrics: int = 10, days: int = 730,
     t = np.arange(days, dtype=float) / 365.0
     noise = rng.standard_normal((n_clients, n_metrics, days)) * (0.03 * base)[None, :, None]
     values = base[None, :, None] * (1.0 + growth[:, :, None] * t[None, None, :]) + noise
-    clients = pd.Categorical.from_codes(np.repeat(np.arange(n_clients), n_metrics * days),
-                                        categories=[synthetic_client(i) for i in range(n_clients)])
-    metrics = pd.Categorical.from_codes(np.tile(np.repeat(np.arange(n_metrics), days), n_clients),
-                                        categories=[synthetic_metric(j) for j in range(n_metrics)])
+    clients = pd.Categorical.from_codes(
+        np.repeat(np.arange(n_clients), n_metrics * days),
+        categories=[synthetic_client(i) for i in range(n_clients)],
+    )
+    metrics = pd.Categorical.from_codes(
+        np.tile(np.repeat(np.arange(n_metrics), days), n_clients),
+        categories=[synthetic_metric(j) for j in range(n_metrics)],
+    )
     dates = np.datetime64(SYNTHETIC_START, "D") + np.arange(days)
-    return pd.DataFrame({"client": clients, "metric": metrics,
-                         "date": np.tile(dates, n_clients * n_metrics).astype("datetime64[ns]"),
-                         "value": values.ravel()})
+    return pd.DataFrame(
+        {
+            "client": clients,
+            "metric": metrics,
+            "date": np.tile(dates, n_clients * n_metrics).astype("datetime64[ns]"),
+            "value": values.ravel(),
+        }
+    )
 
 
 def _synthetic_metrics(rng: np.random.Generator, n_metrics: int) -> list[dict]:
@@ -193,18 +253,28 @@ def _synthetic_metrics(rng: np.random.Generator, n_metrics: int) -> list[dict]:
         start = SYNTHETIC_START + dt.timedelta(days=int(30 + rng.integers(0, 60)))
         sign, base = _direction(j), _base(j)
         is_lead = j % 3 == 2
-        out.append({
-            "id": synthetic_metric(j), "name": f"Metric {j}", "kind": "lead" if is_lead else "lag",
-            "leads": [synthetic_metric(j - 1)] if is_lead else [], "unit": "units",
-            "direction": "up" if sign > 0 else "down", "source": "warehouse",
-            "query": "SELECT date, value FROM observations WHERE client = :client AND metric = :metric "
-                     "AND date BETWEEN :start AND :end",
-            "aggregate": ("mean", "last", "mean", "max", "mean")[j % 5],
-            "frequency": ("week", "day", "week", "month", "week")[j % 5],
-            "baseline": {"value": base, "date": start},
-            "target": {"value": round(base * (1 + sign * float(rng.uniform(0.1, 0.4))), 2),
-                       "date": start + dt.timedelta(days=int(rng.integers(180, 400)))},
-            "tolerance": 0.1, "owner": "csm"})
+        out.append(
+            {
+                "id": synthetic_metric(j),
+                "name": f"Metric {j}",
+                "kind": "lead" if is_lead else "lag",
+                "leads": [synthetic_metric(j - 1)] if is_lead else [],
+                "unit": "units",
+                "direction": "up" if sign > 0 else "down",
+                "source": "warehouse",
+                "query": "SELECT date, value FROM observations WHERE client = :client AND metric = :metric "
+                "AND date BETWEEN :start AND :end",
+                "aggregate": ("mean", "last", "mean", "max", "mean")[j % 5],
+                "frequency": ("week", "day", "week", "month", "week")[j % 5],
+                "baseline": {"value": base, "date": start},
+                "target": {
+                    "value": round(base * (1 + sign * float(rng.uniform(0.1, 0.4))), 2),
+                    "date": start + dt.timedelta(days=int(rng.integers(180, 400))),
+                },
+                "tolerance": 0.1,
+                "owner": "csm",
+            }
+        )
     return out
 
 
@@ -213,16 +283,30 @@ def _synthetic_milestones(n_milestones: int, n_metrics: int) -> list[dict]:
     for k in range(n_milestones):
         j = (3 * k) % n_metrics
         start = SYNTHETIC_START + dt.timedelta(days=30 + 60 * k)
-        criteria: list[dict] = [{"metric": synthetic_metric(j), "op": ">=" if _direction(j) > 0 else "<=",
-                                 "value": round(_base(j) * (1 + _direction(j) * 0.04 * (k + 1)), 2)}]
+        criteria: list[dict] = [
+            {
+                "metric": synthetic_metric(j),
+                "op": ">=" if _direction(j) > 0 else "<=",
+                "value": round(_base(j) * (1 + _direction(j) * 0.04 * (k + 1)), 2),
+            }
+        ]
         if k % 2 == 0:
-            criteria.append({"check": "Sign-off by the client", "done": True,
-                             "done_on": start + dt.timedelta(days=10)})
-        out.append({"id": f"M{k + 1}", "title": f"Milestone {k + 1}",
-                    "stage": ("onboarding", "adoption", "value", "renewal", "expansion")[min(k, 4)],
-                    "owner": "csm", "start": start, "due": start + dt.timedelta(days=45),
-                    "depends_on": [f"M{k}"] if k else [], "criteria": criteria,
-                    "raci": {"responsible": ["csm"], "accountable": ["sponsor"]}})
+            criteria.append(
+                {"check": "Sign-off by the client", "done": True, "done_on": start + dt.timedelta(days=10)}
+            )
+        out.append(
+            {
+                "id": f"M{k + 1}",
+                "title": f"Milestone {k + 1}",
+                "stage": ("onboarding", "adoption", "value", "renewal", "expansion")[min(k, 4)],
+                "owner": "csm",
+                "start": start,
+                "due": start + dt.timedelta(days=45),
+                "depends_on": [f"M{k}"] if k else [],
+                "criteria": criteria,
+                "raci": {"responsible": ["csm"], "accountable": ["sponsor"]},
+            }
+        )
     return out
 
 
@@ -234,22 +318,51 @@ def synthetic_plan(index: int, seed: int = 7, n_metrics: int = 10, n_milestones:
     plan: dict = {
         "client": {"id": synthetic_client(index), "name": f"Synthetic Client {index}"},
         "people": [
-            {"id": "csm", "name": "Casey Morgan", "side": "provider", "role": "Customer Success Manager",
-             "email": "casey.morgan@example.com"},
-            {"id": "sponsor", "name": "Robin Shaw", "side": "client", "role": "Executive Sponsor",
-             "email": "robin.shaw@example.org", "executive": True},
+            {
+                "id": "csm",
+                "name": "Casey Morgan",
+                "side": "provider",
+                "role": "Customer Success Manager",
+                "email": "casey.morgan@example.com",
+            },
+            {
+                "id": "sponsor",
+                "name": "Robin Shaw",
+                "side": "client",
+                "role": "Executive Sponsor",
+                "email": "robin.shaw@example.org",
+                "executive": True,
+            },
         ],
-        "goals": [{"id": "outcomes", "statement": "Move every outcome metric to its target",
-                   "metrics": lags}],
+        "goals": [
+            {"id": "outcomes", "statement": "Move every outcome metric to its target", "metrics": lags}
+        ],
         "sources": {"warehouse": {"kind": "sql", "url": "${CSNB_WAREHOUSE_URL:-sqlite:///warehouse.db}"}},
         "metrics": metrics,
         "milestones": _synthetic_milestones(n_milestones, n_metrics),
-        "risks": [{"id": "R1", "description": "The first outcome stalls", "owner": "csm",
-                   "likelihood": "medium",
-                   "impact": "high", "trigger": {"metric": lags[0], "op": "<" if _direction(0) > 0 else ">",
-                                                 "value": _base(0), "after": dt.date(2025, 6, 1)},
-                   "contingency": "Weekly working session with the client team"}],
-        "cadence": [{"ritual": "weekly-update", "rrule": "FREQ=WEEKLY;BYDAY=MO", "audience": "operator",
-                     "recipients": ["sponsor"]}],
+        "risks": [
+            {
+                "id": "R1",
+                "description": "The first outcome stalls",
+                "owner": "csm",
+                "likelihood": "medium",
+                "impact": "high",
+                "trigger": {
+                    "metric": lags[0],
+                    "op": "<" if _direction(0) > 0 else ">",
+                    "value": _base(0),
+                    "after": dt.date(2025, 6, 1),
+                },
+                "contingency": "Weekly working session with the client team",
+            }
+        ],
+        "cadence": [
+            {
+                "ritual": "weekly-update",
+                "rrule": "FREQ=WEEKLY;BYDAY=MO",
+                "audience": "operator",
+                "recipients": ["sponsor"],
+            }
+        ],
     }
     return plan

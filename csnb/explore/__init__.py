@@ -22,6 +22,20 @@ from csnb.explore.analysis import (
 )
 
 __all__ = [
-    "AnalystPlan", "Comparison", "Evaluation", "Project", "Table", "Trial", "WhatIf", "breakdown", "chart",
-    "compare", "evaluate", "load_plan", "observations", "status_table", "try_metric", "what_if",
+    "AnalystPlan",
+    "Comparison",
+    "Evaluation",
+    "Project",
+    "Table",
+    "Trial",
+    "WhatIf",
+    "breakdown",
+    "chart",
+    "compare",
+    "evaluate",
+    "load_plan",
+    "observations",
+    "status_table",
+    "try_metric",
+    "what_if",
 ]

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from csnb.indicators.changes import Diff, diff
 from csnb.errors import InputError, Issue, PlanError
+from csnb.indicators.changes import Diff, diff
+from csnb.indicators.snapshot import Health, Snapshot
 from csnb.plan.load import load_plan as load
 from csnb.plan.models import Plan
 from csnb.project.folder import Project as BaseProject
-from csnb.indicators.snapshot import Health, Snapshot
 
 if TYPE_CHECKING:
     import altair as alt
@@ -29,9 +29,13 @@ if TYPE_CHECKING:
 
 STATUS_COLUMNS = ["item", "id", "name", "status", "current", "target", "progress", "expected", "due"]
 # What a what-if may change, and where the value lives in the plan document.
-METRIC_FIELDS = {"target": ("target", "value"), "target_date": ("target", "date"),
-                 "baseline": ("baseline", "value"), "baseline_date": ("baseline", "date"),
-                 "tolerance": ("tolerance",)}
+METRIC_FIELDS = {
+    "target": ("target", "value"),
+    "target_date": ("target", "date"),
+    "baseline": ("baseline", "value"),
+    "baseline_date": ("baseline", "date"),
+    "tolerance": ("tolerance",),
+}
 MILESTONE_FIELDS = {"due": ("due",), "start": ("start",)}
 DATE_FIELDS = {"target_date", "baseline_date", "due", "start"}
 
@@ -98,8 +102,9 @@ def report_date(plan: Plan, as_of: str | dt.date | None = None) -> dt.date:
     return given or load_config(plan.path.parent if plan.path else None).today()
 
 
-def observations(plan: Plan, start: str | dt.date | None = None,
-                 end: str | dt.date | None = None) -> Observations:
+def observations(
+    plan: Plan, start: str | dt.date | None = None, end: str | dt.date | None = None
+) -> Observations:
     """Every metric of ``plan`` from its sources (``csnb.pull``) between ``start`` and ``end``."""
     return _pull(plan, to_date(start), to_date(end))
 
@@ -114,15 +119,46 @@ def status_table(snap: Snapshot) -> pd.DataFrame:
     """One row per metric, milestone and risk, plus health: the statuses a report prints."""
     m, ms, r = snap.metrics, snap.milestones, snap.risks
     parts = [
-        pd.DataFrame({"item": "health", "id": ["health"], "name": ["Health"], "status": [snap.health.band],
-                      "current": [snap.health.score]}),
-        pd.DataFrame({"item": "metric", "id": m["metric"], "name": m["name"], "status": m["status"],
-                      "current": m["current"], "target": m["target"], "progress": m["progress"],
-                      "expected": m["expected"], "due": m["target_date"]}),
-        pd.DataFrame({"item": "milestone", "id": ms.get("milestone", []), "name": ms.get("title", []),
-                      "status": ms.get("status", []), "due": ms.get("due", [])}),
-        pd.DataFrame({"item": "risk", "id": r["risk"], "name": r["description"], "status": r["status"],
-                      "current": r["current"]}),
+        pd.DataFrame(
+            {
+                "item": "health",
+                "id": ["health"],
+                "name": ["Health"],
+                "status": [snap.health.band],
+                "current": [snap.health.score],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "item": "metric",
+                "id": m["metric"],
+                "name": m["name"],
+                "status": m["status"],
+                "current": m["current"],
+                "target": m["target"],
+                "progress": m["progress"],
+                "expected": m["expected"],
+                "due": m["target_date"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "item": "milestone",
+                "id": ms.get("milestone", []),
+                "name": ms.get("title", []),
+                "status": ms.get("status", []),
+                "due": ms.get("due", []),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "item": "risk",
+                "id": r["risk"],
+                "name": r["description"],
+                "status": r["status"],
+                "current": r["current"],
+            }
+        ),
     ]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True).reindex(columns=STATUS_COLUMNS)
@@ -141,9 +177,17 @@ def breakdown(snap: Snapshot) -> pd.DataFrame:
     total = counted.sum()
     lost = counted * (100 - comp["points"].fillna(100)) / total if total else counted * 0.0
     names = _names(snap)
-    out = pd.DataFrame({"input": comp["input"], "name": comp["input"].map(names).fillna(comp["input"]),
-                        "kind": comp["kind"], "status": comp["status"], "points": comp["points"],
-                        "weight": comp["weight"], "lost": lost})
+    out = pd.DataFrame(
+        {
+            "input": comp["input"],
+            "name": comp["input"].map(names).fillna(comp["input"]),
+            "kind": comp["kind"],
+            "status": comp["status"],
+            "points": comp["points"],
+            "weight": comp["weight"],
+            "lost": lost,
+        }
+    )
     return out.sort_values(["lost", "weight"], ascending=[False, False], kind="stable", ignore_index=True)
 
 
@@ -207,8 +251,11 @@ class Evaluation:
 
         return lead_lag_chart(self.snapshot.leads)
 
-    def what_if(self, metrics: Mapping[str, Mapping[str, Any]] | None = None,
-                milestones: Mapping[str, Mapping[str, Any]] | None = None) -> WhatIf:
+    def what_if(
+        self,
+        metrics: Mapping[str, Mapping[str, Any]] | None = None,
+        milestones: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> WhatIf:
         """This evaluation again with changed targets, dates or tolerances (same data, same ``as_of``)."""
         return what_if(self.plan, metrics, milestones, as_of=self.as_of, observations=self.observations)
 
@@ -228,8 +275,9 @@ class Evaluation:
         return f"Evaluation(client={self.plan.client.id!r}, as_of={self.as_of}, health={self.health.score})"
 
 
-def evaluate(plan: Plan, as_of: str | dt.date | None = None,
-             observations: Observations | None = None) -> Evaluation:
+def evaluate(
+    plan: Plan, as_of: str | dt.date | None = None, observations: Observations | None = None
+) -> Evaluation:
     """Evaluate ``plan`` at ``as_of`` (default: the report's date), pulling its data unless given."""
     from csnb.indicators.evaluation import evaluate as evaluate_snapshot
 
@@ -264,8 +312,12 @@ def _set(item: dict[str, Any], path: tuple[str, ...], value: Any) -> Any:
     return old
 
 
-def _apply(items: list[dict[str, Any]], changes: Mapping[str, Mapping[str, Any]] | None,
-           fields: dict[str, tuple[str, ...]], kind: str) -> list[dict[str, Any]]:
+def _apply(
+    items: list[dict[str, Any]],
+    changes: Mapping[str, Mapping[str, Any]] | None,
+    fields: dict[str, tuple[str, ...]],
+    kind: str,
+) -> list[dict[str, Any]]:
     """Apply ``changes`` ({id: {field: value}}) to the plan document's ``items``; return what changed."""
     by_id = {item["id"]: item for item in items}
     done = []
@@ -274,8 +326,9 @@ def _apply(items: list[dict[str, Any]], changes: Mapping[str, Mapping[str, Any]]
             raise InputError(f"what-if: no {kind} {item_id!r} (known: {', '.join(by_id) or 'none'})")
         for name, value in values.items():
             if name not in fields:
-                raise InputError(f"what-if: {kind} {item_id}: cannot change {name!r}; "
-                                 f"change one of {', '.join(fields)}")
+                raise InputError(
+                    f"what-if: {kind} {item_id}: cannot change {name!r}; change one of {', '.join(fields)}"
+                )
             value = to_date(value) if name in DATE_FIELDS else value
             old = _set(by_id[item_id], fields[name], value)
             done.append({"item": kind, "id": item_id, "field": name, "before": old, "after": value})
@@ -298,8 +351,20 @@ class WhatIf:
         out = old.merge(new, on=["item", "id"], how="left", suffixes=("_before", "_after"))
         out = out.rename(columns={"status_before": "before", "status_after": "after"})
         out["moved"] = out["before"] != out["after"]
-        return out[["item", "id", "name", "before", "after", "moved", "progress_before", "progress_after",
-                    "expected_before", "expected_after"]]
+        return out[
+            [
+                "item",
+                "id",
+                "name",
+                "before",
+                "after",
+                "moved",
+                "progress_before",
+                "progress_after",
+                "expected_before",
+                "expected_after",
+            ]
+        ]
 
     def moves(self) -> pd.DataFrame:
         """Only the items whose status moves."""
@@ -310,14 +375,22 @@ class WhatIf:
         moves = self.moves()
         h0, h1 = self.before.health.score, self.after.health.score
         note = f"Health {_cell(h0)} → {_cell(h1)} at {self.after.as_of.isoformat()}."
-        body = html_table(moves[["item", "id", "name", "before", "after"]]) if len(moves) else \
-            "<p>No status moves.</p>"
+        body = (
+            html_table(moves[["item", "id", "name", "before", "after"]])
+            if len(moves)
+            else "<p>No status moves.</p>"
+        )
         return _block("What if", html_table(self.changes), note) + _block("Statuses that move", body)
 
 
-def what_if(plan: Plan, metrics: Mapping[str, Mapping[str, Any]] | None = None,
-            milestones: Mapping[str, Mapping[str, Any]] | None = None, *, as_of: str | dt.date | None = None,
-            observations: Observations | None = None) -> WhatIf:
+def what_if(
+    plan: Plan,
+    metrics: Mapping[str, Mapping[str, Any]] | None = None,
+    milestones: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    as_of: str | dt.date | None = None,
+    observations: Observations | None = None,
+) -> WhatIf:
     """Evaluate ``plan`` with changed metric targets/tolerances or milestone dates, beside the plan as it is.
 
     ``metrics``: {metric id: {target, target_date, baseline, baseline_date, tolerance}};
@@ -388,8 +461,12 @@ class Trial:
         return out
 
 
-def try_metric(plan: Plan, metric: Mapping[str, Any] | str, as_of: str | dt.date | None = None,
-               observations: Observations | None = None) -> Trial:
+def try_metric(
+    plan: Plan,
+    metric: Mapping[str, Any] | str,
+    as_of: str | dt.date | None = None,
+    observations: Observations | None = None,
+) -> Trial:
     """Pull and evaluate a candidate metric (a mapping or YAML, as in the plan) alongside the plan's own."""
     from csnb.sources.pull import Observations
 
@@ -404,8 +481,11 @@ def try_metric(plan: Plan, metric: Mapping[str, Any] | str, as_of: str | dt.date
     base = before.observations
     if isinstance(base, pd.DataFrame):  # a tidy frame is accepted wherever observations are
         base = Observations(frame=base)
-    combined = Observations(pd.concat([base.frame, pulled.frame], ignore_index=True), list(base.errors),
-                            pd.concat([base.freshness, pulled.freshness], ignore_index=True))
+    combined = Observations(
+        pd.concat([base.frame, pulled.frame], ignore_index=True),
+        list(base.errors),
+        pd.concat([base.freshness, pulled.freshness], ignore_index=True),
+    )
     after = evaluate(candidate_plan, before.as_of, combined)
     return Trial(candidate.id, before, after, len(pulled.frame))
 
@@ -416,14 +496,32 @@ class Comparison(Diff):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per change: status moves, milestones completed, risks triggered or cleared, deltas."""
-        rows = [{"change": change, **vars(move)} for change, moves in (
-            ("moved", self.moves), ("completed", self.completed), ("triggered", self.risks_triggered),
-            ("cleared", self.risks_cleared)) for move in moves]
+        rows = [
+            {"change": change, **vars(move)}
+            for change, moves in (
+                ("moved", self.moves),
+                ("completed", self.completed),
+                ("triggered", self.risks_triggered),
+                ("cleared", self.risks_cleared),
+            )
+            for move in moves
+        ]
         listed = {(r["kind"], r["id"]) for r in rows}
-        rows += [{"change": "delta", **vars(d)} for d in self.deltas
-                 if d.delta and ("metric", d.id) not in listed]
-        rows += [{"change": "approved", "kind": "change", "id": c, "name": c, "before": None,
-                  "after": "approved", "delta": None} for c in self.changes_approved]
+        rows += [
+            {"change": "delta", **vars(d)} for d in self.deltas if d.delta and ("metric", d.id) not in listed
+        ]
+        rows += [
+            {
+                "change": "approved",
+                "kind": "change",
+                "id": c,
+                "name": c,
+                "before": None,
+                "after": "approved",
+                "delta": None,
+            }
+            for c in self.changes_approved
+        ]
         return pd.DataFrame(rows, columns=["change", "kind", "id", "name", "before", "after", "delta"])
 
     def _repr_html_(self) -> str:
@@ -433,8 +531,9 @@ class Comparison(Diff):
         return _block(title, html_table(frame) if len(frame) else "<p>Nothing changed.</p>", note)
 
 
-def compare(plan: Plan, as_of_a: str | dt.date, as_of_b: str | dt.date,
-            observations: Observations | None = None) -> Comparison:
+def compare(
+    plan: Plan, as_of_a: str | dt.date, as_of_b: str | dt.date, observations: Observations | None = None
+) -> Comparison:
     """What changed in ``plan`` from ``as_of_a`` to ``as_of_b`` (pulls its data unless given)."""
     a = evaluate(plan, report_date(plan, as_of_a), observations)
     b = evaluate(plan, report_date(plan, as_of_b), a.observations)
@@ -456,9 +555,14 @@ class AnalystPlan(Plan):
         """The report's Altair chart of one metric."""
         return chart(self, metric_id, as_of)
 
-    def what_if(self, metrics: dict[str, dict[str, Any]] | None = None,
-                milestones: dict[str, dict[str, Any]] | None = None, *, as_of: dt.date | str | None = None,
-                observations: Any = None) -> Any:
+    def what_if(
+        self,
+        metrics: dict[str, dict[str, Any]] | None = None,
+        milestones: dict[str, dict[str, Any]] | None = None,
+        *,
+        as_of: dt.date | str | None = None,
+        observations: Any = None,
+    ) -> Any:
         """The statuses that move with changed targets, tolerances or due dates (a ``WhatIf``)."""
         return what_if(self, metrics, milestones, as_of=as_of, observations=observations)
 

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from csnb.plan.models import Plan
 from csnb.indicators.snapshot import Snapshot
+from csnb.plan.models import Plan
 
 
 def _num(value: Any) -> float | None:
@@ -19,19 +19,35 @@ def summary(snap: Snapshot, plan: Plan | None = None) -> dict[str, Any]:
     """A small JSON-able record of a snapshot: what the next report compares against."""
     approved = []
     if plan is not None:
-        approved = [c.id for c in plan.changes
-                    if c.status in ("approved", "implemented") and c.decided_on and c.decided_on <= snap.as_of]
+        approved = [
+            c.id
+            for c in plan.changes
+            if c.status in ("approved", "implemented") and c.decided_on and c.decided_on <= snap.as_of
+        ]
     return {
         "client": snap.client,
         "as_of": snap.as_of.isoformat(),
         "health": {"score": snap.health.score, "band": snap.health.band},
-        "metrics": {m: {"status": s, "current": _num(v), "name": n}
-                    for m, s, v, n in zip(snap.metrics["metric"], snap.metrics["status"], snap.metrics["current"],
-                                          snap.metrics["name"])},
-        "milestones": {m: {"status": s, "title": t}
-                       for m, s, t in zip(snap.milestones.get("milestone", []), snap.milestones.get("status", []),
-                                          snap.milestones.get("title", []))},
-        "risks": {r: s for r, s in zip(snap.risks["risk"], snap.risks["status"])},
+        "metrics": {
+            m: {"status": s, "current": _num(v), "name": n}
+            for m, s, v, n in zip(
+                snap.metrics["metric"],
+                snap.metrics["status"],
+                snap.metrics["current"],
+                snap.metrics["name"],
+                strict=False,
+            )
+        },
+        "milestones": {
+            m: {"status": s, "title": t}
+            for m, s, t in zip(
+                snap.milestones.get("milestone", []),
+                snap.milestones.get("status", []),
+                snap.milestones.get("title", []),
+                strict=False,
+            )
+        },
+        "risks": {r: s for r, s in zip(snap.risks["risk"], snap.risks["status"], strict=False)},
         "changes_approved": approved,
     }
 
@@ -70,26 +86,44 @@ class Diff:
 
     def is_empty(self) -> bool:
         """True when nothing changed."""
-        return not (self.moves or self.completed or self.risks_triggered or self.risks_cleared
-                    or self.changes_approved or any(d.delta for d in self.deltas))
+        return not (
+            self.moves
+            or self.completed
+            or self.risks_triggered
+            or self.risks_cleared
+            or self.changes_approved
+            or any(d.delta for d in self.deltas)
+        )
 
 
 def _as_summary(value: Snapshot | dict[str, Any] | None, plan: Plan | None) -> dict[str, Any] | None:
     return summary(value, plan) if isinstance(value, Snapshot) else value
 
 
-def diff(before: Snapshot | dict[str, Any] | None, after: Snapshot | dict[str, Any], plan: Plan | None = None) -> Diff:
+def diff(
+    before: Snapshot | dict[str, Any] | None, after: Snapshot | dict[str, Any], plan: Plan | None = None
+) -> Diff:
     """Compare two snapshots (or their summaries); ``before=None`` means this is the first report."""
     old, new = _as_summary(before, plan), _as_summary(after, plan)
     assert new is not None
-    out = Diff(before=dt.date.fromisoformat(old["as_of"]) if old else None, after=dt.date.fromisoformat(new["as_of"]),
-               health_before=old["health"]["score"] if old else None, health_after=new["health"]["score"])
+    out = Diff(
+        before=dt.date.fromisoformat(old["as_of"]) if old else None,
+        after=dt.date.fromisoformat(new["as_of"]),
+        health_before=old["health"]["score"] if old else None,
+        health_after=new["health"]["score"],
+    )
     if old is None:
         return out
     for mid, m in new["metrics"].items():
         prev = old["metrics"].get(mid)
-        delta = None if not prev or m["current"] is None or prev["current"] is None else m["current"] - prev["current"]
-        out.deltas.append(Move("metric", mid, m["name"], prev["status"] if prev else None, m["status"], delta))
+        delta = (
+            None
+            if not prev or m["current"] is None or prev["current"] is None
+            else m["current"] - prev["current"]
+        )
+        out.deltas.append(
+            Move("metric", mid, m["name"], prev["status"] if prev else None, m["status"], delta)
+        )
         if prev and prev["status"] != m["status"]:
             out.moves.append(Move("metric", mid, m["name"], prev["status"], m["status"], delta))
     for mid, m in new["milestones"].items():

@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 
 from csnb.indicators import health as health_mod
+from csnb.indicators import leads, milestones
 from csnb.indicators import metrics as indicators
-from csnb.indicators import leads
-from csnb.indicators import milestones
 from csnb.indicators.periods import day_number
-from csnb.plan.models import Plan
 from csnb.indicators.snapshot import Snapshot
+from csnb.plan.models import Plan
 
 SEVERITY = {"missed": 5, "off_track": 4, "at_risk": 3, "no_data": 2, "on_track": 1, "achieved": 0}
 
@@ -30,19 +29,36 @@ def _frame(observations: Any) -> tuple[pd.DataFrame | None, list]:
 
 
 def _goals(plans: Sequence[Plan], metric_frame: pd.DataFrame) -> pd.DataFrame:
-    status = dict(zip(zip(metric_frame["client"], metric_frame["metric"]), metric_frame["status"])) \
-        if len(metric_frame) else {}
+    status = (
+        dict(
+            zip(
+                zip(metric_frame["client"], metric_frame["metric"], strict=False),
+                metric_frame["status"],
+                strict=False,
+            )
+        )
+        if len(metric_frame)
+        else {}
+    )
     rows = []
     for plan in plans:
         for g in plan.goals:
             statuses = [status.get((plan.client.id, m), "no_data") for m in g.metrics]
-            rows.append({"client": plan.client.id, "goal": g.id, "statement": g.statement, "why": g.why,
-                         "metrics": tuple(g.metrics), "status": max(statuses, key=SEVERITY.__getitem__)})
+            rows.append(
+                {
+                    "client": plan.client.id,
+                    "goal": g.id,
+                    "statement": g.statement,
+                    "why": g.why,
+                    "metrics": tuple(g.metrics),
+                    "status": max(statuses, key=SEVERITY.__getitem__),
+                }
+            )
     return pd.DataFrame(rows, columns=["client", "goal", "statement", "why", "metrics", "status"])
 
 
 class Portfolio:
-    """Every status of many plans at one ``as_of``, as portfolio-wide frames; ``snapshot(client)`` per plan."""
+    """Every status of many plans at one ``as_of``, as portfolio-wide frames; ``snapshot(client)`` each."""
 
     def __init__(self, plans: Sequence[Plan], observations: Any, as_of: dt.date):
         self.as_of = as_of
@@ -52,8 +68,11 @@ class Portfolio:
         table = indicators.metric_table(plans)
         series = indicators.aggregate(frame, table, as_of)
         self.metrics = indicators.metric_status(series, table, as_of)
-        self.leads, self.lead_checks = leads.lead_checks(series, table) if len(table) else (
-            pd.DataFrame(columns=leads.LEAD_COLUMNS), pd.DataFrame(columns=leads.CHECK_COLUMNS))
+        self.leads, self.lead_checks = (
+            leads.lead_checks(series, table)
+            if len(table)
+            else (pd.DataFrame(columns=leads.LEAD_COLUMNS), pd.DataFrame(columns=leads.CHECK_COLUMNS))
+        )
         ms = milestones.milestone_table(plans)
         crit = milestones.criteria_table(plans, table)
         if len(ms):
@@ -67,34 +86,52 @@ class Portfolio:
             ms["criteria_met"] = met.astype(int)
             crit = crit.assign(holds=holds_now, forecast_holds=forecast)
         else:  # keep every column so that downstream code never special-cases an empty plan
-            ms = ms.assign(status=pd.Series(dtype=object), achieved_on=pd.Series(dtype=object),
-                           slip_days=pd.Series(dtype=float), blocked_by=pd.Series(dtype=object),
-                           critical=pd.Series(dtype=bool), criteria_met=pd.Series(dtype=int))
+            ms = ms.assign(
+                status=pd.Series(dtype=object),
+                achieved_on=pd.Series(dtype=object),
+                slip_days=pd.Series(dtype=float),
+                blocked_by=pd.Series(dtype=object),
+                critical=pd.Series(dtype=bool),
+                criteria_met=pd.Series(dtype=int),
+            )
             crit = crit.assign(holds=pd.Series(dtype=bool), forecast_holds=pd.Series(dtype=bool))
         self.milestones, self.criteria = ms, crit
         cur = self.metrics["current"].to_numpy() if len(table) else np.array([])
-        self.criteria["current"] = np.where(crit["metric_key"].to_numpy() >= 0,
-                                            cur[np.maximum(crit["metric_key"].to_numpy(), 0)] if len(cur) else np.nan,
-                                            np.nan) if len(crit) else []
+        self.criteria["current"] = (
+            np.where(
+                crit["metric_key"].to_numpy() >= 0,
+                cur[np.maximum(crit["metric_key"].to_numpy(), 0)] if len(cur) else np.nan,
+                np.nan,
+            )
+            if len(crit)
+            else []
+        )
         self.series = self._series(series, table)
         self.risks = milestones.risk_table(plans, self.metrics, as_of)
         self.goals = _goals(plans, self.metrics)
-        self.components = health_mod.components(self.metrics, self.milestones) if len(table) or len(ms) else \
-            pd.DataFrame(columns=health_mod.COMPONENT_COLUMNS)
+        self.components = (
+            health_mod.components(self.metrics, self.milestones)
+            if len(table) or len(ms)
+            else pd.DataFrame(columns=health_mod.COMPONENT_COLUMNS)
+        )
         self.health = health_mod.health_by_client(self.components, list(self.plans))
         self._rows: dict[int, dict[str, np.ndarray]] = {}
 
     @staticmethod
     def _series(series: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         keys = series["key"].to_numpy()
-        return pd.DataFrame({
-            "client": table["client"].to_numpy()[keys] if len(table) else [],
-            "metric": table["metric"].to_numpy()[keys] if len(table) else [],
-            "date": series["period"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"),
-            "value": series["value"].to_numpy()})
+        return pd.DataFrame(
+            {
+                "client": table["client"].to_numpy()[keys] if len(table) else [],
+                "metric": table["metric"].to_numpy()[keys] if len(table) else [],
+                "date": series["period"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"),
+                "value": series["value"].to_numpy(),
+            }
+        )
 
     def snapshot(self, client: str) -> Snapshot:
         """The ``Snapshot`` of one client."""
+
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
             if not len(frame):
                 return frame.copy()
@@ -106,13 +143,20 @@ class Portfolio:
         errors = [e for e in self.source_errors if getattr(e, "client", client) in (client, "")]
         metrics = pick(self.metrics)
         drop = [c for c in ("freq_code", "agg_code", "baseline_day", "target_day") if c in metrics]
-        return Snapshot(client=client, as_of=self.as_of, metrics=metrics.drop(columns=drop), series=pick(self.series),
-                        leads=pick(self.leads), lead_checks=pick(self.lead_checks),
-                        milestones=pick(self.milestones).drop(columns=["start_day", "due_day"], errors="ignore"),
-                        criteria=pick(self.criteria).drop(columns=["ms_key", "metric_key"], errors="ignore"),
-                        risks=pick(self.risks), goals=pick(self.goals),
-                        health=health_mod.health(self.health[client], pick(self.components)),
-                        source_errors=errors)
+        return Snapshot(
+            client=client,
+            as_of=self.as_of,
+            metrics=metrics.drop(columns=drop),
+            series=pick(self.series),
+            leads=pick(self.leads),
+            lead_checks=pick(self.lead_checks),
+            milestones=pick(self.milestones).drop(columns=["start_day", "due_day"], errors="ignore"),
+            criteria=pick(self.criteria).drop(columns=["ms_key", "metric_key"], errors="ignore"),
+            risks=pick(self.risks),
+            goals=pick(self.goals),
+            health=health_mod.health(self.health[client], pick(self.components)),
+            source_errors=errors,
+        )
 
 
 def evaluate_portfolio(plans: Iterable[Plan], observations: Any, as_of: dt.date) -> Portfolio:

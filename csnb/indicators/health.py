@@ -24,12 +24,24 @@ def band(score: float | None) -> str:
 
 def components(metrics: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """One row per health input: metric or milestone, its status, points and weight (0 when not counted)."""
-    m = pd.DataFrame({"client": metrics["client"], "input": metrics["metric"], "kind": metrics["kind"],
-                      "status": metrics["status"]})
+    m = pd.DataFrame(
+        {
+            "client": metrics["client"],
+            "input": metrics["metric"],
+            "kind": metrics["kind"],
+            "status": metrics["status"],
+        }
+    )
     m["points"] = m["status"].map(METRIC_POINTS).astype(float)
     # not_started milestones are not evidence either way: they carry no weight and are not "missing"
-    ms = pd.DataFrame({"client": milestones["client"], "input": milestones["milestone"], "kind": "milestone",
-                       "status": milestones["status"]})
+    ms = pd.DataFrame(
+        {
+            "client": milestones["client"],
+            "input": milestones["milestone"],
+            "kind": "milestone",
+            "status": milestones["status"],
+        }
+    )
     ms = ms[~milestones["leap"].astype(bool)] if "leap" in milestones else ms
     ms["points"] = ms["status"].map(MILESTONE_POINTS).astype(float)
     both = pd.concat([m, ms], ignore_index=True) if len(ms) and len(m) else (ms if len(ms) else m)
@@ -37,16 +49,18 @@ def components(metrics: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     return both[COMPONENT_COLUMNS]
 
 
-def health_by_client(comp: pd.DataFrame, clients: list[str]) -> dict[str, tuple[float | None, str, tuple[str, ...]]]:
+def health_by_client(
+    comp: pd.DataFrame, clients: list[str]
+) -> dict[str, tuple[float | None, str, tuple[str, ...]]]:
     """(score, band, missing inputs) of each client from the portfolio's components."""
     wp = (comp["weight"] * comp["points"].fillna(0)).to_numpy(float)
     codes, uniq = pd.factorize(comp["client"])
     wsum = np.bincount(codes, comp["weight"].to_numpy(float), len(uniq)) if len(comp) else np.zeros(0)
     psum = np.bincount(codes, wp, len(uniq)) if len(comp) else np.zeros(0)
-    pos = dict(zip(uniq, range(len(uniq))))
+    pos = dict(zip(uniq, range(len(uniq)), strict=False))
     miss = comp[(comp["kind"] != "milestone") & comp["points"].isna()]
     missing: dict[str, list[str]] = {}
-    for client, name in zip(miss["client"], miss["input"]):
+    for client, name in zip(miss["client"], miss["input"], strict=False):
         missing.setdefault(client, []).append(name)
     out = {}
     for client in clients:

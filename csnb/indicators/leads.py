@@ -22,9 +22,11 @@ CHECK_COLUMNS = ["client", "lead", "lag", "best_shift", "best_r", "predicts"]
 
 def _pairs(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(lead key, lag key) of every lead->lag pair in the metric table."""
-    index = {(c, m): k for k, (c, m) in enumerate(zip(table["client"], table["metric"]))}
+    index = {(c, m): k for k, (c, m) in enumerate(zip(table["client"], table["metric"], strict=False))}
     lead, lag = [], []
-    for k, (client, kind, targets) in enumerate(zip(table["client"], table["kind"], table["leads_to"])):
+    for k, (client, kind, targets) in enumerate(
+        zip(table["client"], table["kind"], table["leads_to"], strict=False)
+    ):
         if kind == "lead":
             for t in targets:
                 if (client, t) in index:
@@ -41,8 +43,9 @@ def _rows(keys: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndar
     return pair, np.repeat(start[keys], lens) + offs
 
 
-def _changes(pair: np.ndarray, days: np.ndarray, values: np.ndarray, freq: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _changes(
+    pair: np.ndarray, days: np.ndarray, values: np.ndarray, freq: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Composite key (pair, ordinal) and change from the previous period, re-bucketed to ``freq``."""
     if not len(days):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=float)
@@ -61,7 +64,11 @@ def _pearson(pair: np.ndarray, x: np.ndarray, y: np.ndarray, n_pairs: int) -> tu
     """Per-pair Pearson r from grouped sums; NaN under MIN_POINTS or without variance."""
     n = np.bincount(pair, minlength=n_pairs).astype(float)
     sx, sy = np.bincount(pair, x, n_pairs), np.bincount(pair, y, n_pairs)
-    sxx, syy, sxy = np.bincount(pair, x * x, n_pairs), np.bincount(pair, y * y, n_pairs), np.bincount(pair, x * y, n_pairs)
+    sxx, syy, sxy = (
+        np.bincount(pair, x * x, n_pairs),
+        np.bincount(pair, y * y, n_pairs),
+        np.bincount(pair, x * y, n_pairs),
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         vx, vy = sxx - sx * sx / n, syy - sy * sy / n
         r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
@@ -99,23 +106,46 @@ def lead_checks(series: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame
     return _frames(table, lead, lag, r_all, n_all, max_shift)
 
 
-def _frames(table: pd.DataFrame, lead: np.ndarray, lag: np.ndarray, r_all: np.ndarray, n_all: np.ndarray,
-            max_shift: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(
+    table: pd.DataFrame,
+    lead: np.ndarray,
+    lag: np.ndarray,
+    r_all: np.ndarray,
+    n_all: np.ndarray,
+    max_shift: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long frame of every shift tried and the per-pair verdict."""
     client, metric = table["client"].to_numpy(), table["metric"].to_numpy()
     any_r = np.isfinite(r_all).any(axis=0)
     best = np.where(any_r, np.nanargmax(np.where(np.isfinite(r_all), r_all, -np.inf), axis=0), -1)
     best_r = np.where(any_r, r_all[np.maximum(best, 0), np.arange(len(lead))], np.nan)
     min_r = table["lead_min_r"].to_numpy()[lead]
-    predicts = [None if not ok else bool(r >= m) for ok, r, m in zip(any_r, best_r, min_r)]
-    checks = pd.DataFrame({"client": client[lead], "lead": metric[lead], "lag": metric[lag],
-                           "best_shift": pd.array(np.where(best >= 0, best, 0), dtype="Int64"),
-                           "best_r": best_r, "predicts": predicts}, columns=CHECK_COLUMNS)
+    predicts = [None if not ok else bool(r >= m) for ok, r, m in zip(any_r, best_r, min_r, strict=False)]
+    checks = pd.DataFrame(
+        {
+            "client": client[lead],
+            "lead": metric[lead],
+            "lag": metric[lag],
+            "best_shift": pd.array(np.where(best >= 0, best, 0), dtype="Int64"),
+            "best_r": best_r,
+            "predicts": predicts,
+        },
+        columns=CHECK_COLUMNS,
+    )
     checks.loc[best < 0, "best_shift"] = pd.NA
     shifts, pairs = np.nonzero(np.arange(r_all.shape[0])[:, None] <= max_shift[None, :])
     order = np.lexsort((shifts, pairs))
     shifts, pairs = shifts[order], pairs[order]
-    tried = pd.DataFrame({"client": client[lead][pairs], "lead": metric[lead][pairs], "lag": metric[lag][pairs],
-                          "shift": shifts, "r": r_all[shifts, pairs], "n": n_all[shifts, pairs].astype(int),
-                          "best": shifts == best[pairs]}, columns=LEAD_COLUMNS)
+    tried = pd.DataFrame(
+        {
+            "client": client[lead][pairs],
+            "lead": metric[lead][pairs],
+            "lag": metric[lag][pairs],
+            "shift": shifts,
+            "r": r_all[shifts, pairs],
+            "n": n_all[shifts, pairs].astype(int),
+            "best": shifts == best[pairs],
+        },
+        columns=LEAD_COLUMNS,
+    )
     return tried, checks

@@ -1,4 +1,4 @@
-"""Lead/lag indicators: aggregation, current, progress, glide path, status, trend, forecast, lead check, health.
+"""Lead/lag indicators: aggregation, current, progress, glide path, status, trend, forecast, lead check.
 
 Everything works on whole-portfolio frames with numpy so a thousand clients compute in seconds; a
 plan's metrics are rows of the *metric table* and its observations are the tidy frame
@@ -13,7 +13,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from csnb.indicators.periods import FREQ_CODES, PERIOD_DAYS, day_number, from_day_number, ordinal, period_start
+from csnb.indicators.periods import (
+    FREQ_CODES,
+    PERIOD_DAYS,
+    day_number,
+    from_day_number,
+    ordinal,
+    period_start,
+)
 from csnb.plan.models import Plan
 
 METRIC_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
@@ -21,9 +28,29 @@ EPS = 1e-9  # progress exactly on a boundary counts as reaching it (float error 
 AGG_CODES = {"sum": 0, "mean": 1, "last": 2, "min": 3, "max": 4, "count": 5}
 
 
-TABLE_COLUMNS = ["client", "metric", "name", "kind", "unit", "direction", "better", "frequency", "freq_code",
-                 "aggregate", "agg_code", "baseline", "baseline_date", "target", "target_date", "tolerance", "owner",
-                 "leads_to", "trend_periods", "lead_max_shift", "lead_min_r"]
+TABLE_COLUMNS = [
+    "client",
+    "metric",
+    "name",
+    "kind",
+    "unit",
+    "direction",
+    "better",
+    "frequency",
+    "freq_code",
+    "aggregate",
+    "agg_code",
+    "baseline",
+    "baseline_date",
+    "target",
+    "target_date",
+    "tolerance",
+    "owner",
+    "leads_to",
+    "trend_periods",
+    "lead_max_shift",
+    "lead_min_r",
+]
 
 
 def metric_table(plans: Iterable[Plan]) -> pd.DataFrame:
@@ -32,20 +59,40 @@ def metric_table(plans: Iterable[Plan]) -> pd.DataFrame:
     for plan in plans:
         s = plan.settings
         for m in plan.metrics:
-            rows.append({
-                "client": plan.client.id, "metric": m.id, "name": m.name, "kind": m.kind, "unit": m.unit,
-                "direction": m.direction, "better": m.better, "frequency": m.frequency,
-                "freq_code": FREQ_CODES[m.frequency], "aggregate": m.aggregate, "agg_code": AGG_CODES[m.aggregate],
-                "baseline": m.baseline.value, "baseline_date": m.baseline.date,
-                "target": m.target.value, "target_date": m.target.date, "tolerance": m.tolerance,
-                "owner": m.owner, "leads_to": tuple(m.leads), "trend_periods": s.trend_periods,
-                "lead_max_shift": s.lead_max_shift, "lead_min_r": s.lead_min_r,
-            })
+            rows.append(
+                {
+                    "client": plan.client.id,
+                    "metric": m.id,
+                    "name": m.name,
+                    "kind": m.kind,
+                    "unit": m.unit,
+                    "direction": m.direction,
+                    "better": m.better,
+                    "frequency": m.frequency,
+                    "freq_code": FREQ_CODES[m.frequency],
+                    "aggregate": m.aggregate,
+                    "agg_code": AGG_CODES[m.aggregate],
+                    "baseline": m.baseline.value,
+                    "baseline_date": m.baseline.date,
+                    "target": m.target.value,
+                    "target_date": m.target.date,
+                    "tolerance": m.tolerance,
+                    "owner": m.owner,
+                    "leads_to": tuple(m.leads),
+                    "trend_periods": s.trend_periods,
+                    "lead_max_shift": s.lead_max_shift,
+                    "lead_min_r": s.lead_min_r,
+                }
+            )
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     if table.empty:
-        numeric = {c: np.int64 for c in ("better", "freq_code", "agg_code", "trend_periods", "lead_max_shift")}
+        numeric = {
+            c: np.int64 for c in ("better", "freq_code", "agg_code", "trend_periods", "lead_max_shift")
+        }
         numeric.update({c: float for c in ("baseline", "target", "tolerance", "lead_min_r")})
-        return table.astype(numeric).assign(baseline_day=pd.Series(dtype=np.int64), target_day=pd.Series(dtype=np.int64))
+        return table.astype(numeric).assign(
+            baseline_day=pd.Series(dtype=np.int64), target_day=pd.Series(dtype=np.int64)
+        )
     table["baseline_day"] = [day_number(d) for d in table["baseline_date"]]
     table["target_day"] = [day_number(d) for d in table["target_date"]]
     return table
@@ -64,9 +111,14 @@ def _keys(obs: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
 
 
 def aggregate(obs: pd.DataFrame, table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Each metric's series bucketed by its frequency with its aggregate, from observations up to ``as_of``."""
-    empty = pd.DataFrame({"key": pd.Series(dtype=np.int64), "period": pd.Series(dtype=np.int64),
-                          "value": pd.Series(dtype=float)})
+    """Each metric's series bucketed by its frequency with its aggregate, from data up to ``as_of``."""
+    empty = pd.DataFrame(
+        {
+            "key": pd.Series(dtype=np.int64),
+            "period": pd.Series(dtype=np.int64),
+            "value": pd.Series(dtype=float),
+        }
+    )
     if obs is None or obs.empty or table.empty:
         return empty
     days = obs["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
@@ -84,11 +136,20 @@ def aggregate(obs: pd.DataFrame, table: pd.DataFrame, as_of: dt.date) -> pd.Data
     ends = np.r_[starts[1:], len(gid)]
     count = (ends - starts).astype(float)
     total = np.add.reduceat(values, starts)
-    stats = np.vstack([total, total / count, values[ends - 1], np.minimum.reduceat(values, starts),
-                       np.maximum.reduceat(values, starts), count])
+    stats = np.vstack(
+        [
+            total,
+            total / count,
+            values[ends - 1],
+            np.minimum.reduceat(values, starts),
+            np.maximum.reduceat(values, starts),
+            count,
+        ]
+    )
     agg = table["agg_code"].to_numpy()[keys[starts]]
-    return pd.DataFrame({"key": keys[starts], "period": periods[starts],
-                         "value": stats[agg, np.arange(len(starts))]})
+    return pd.DataFrame(
+        {"key": keys[starts], "period": periods[starts], "value": stats[agg, np.arange(len(starts))]}
+    )
 
 
 def _group_bounds(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,14 +183,22 @@ def _trend(series: pd.DataFrame, table: pd.DataFrame, end: np.ndarray) -> np.nda
     return np.where((sn >= 2) & (sxx > EPS), slope, np.nan)
 
 
-def classify(progress: np.ndarray, expected: np.ndarray, tolerance: np.ndarray, past_target: np.ndarray
-             ) -> np.ndarray:
+def classify(
+    progress: np.ndarray, expected: np.ndarray, tolerance: np.ndarray, past_target: np.ndarray
+) -> np.ndarray:
     """Metric status by DESIGN's rules; NaN progress is ``no_data``."""
     progress = np.asarray(progress, dtype=float)
     return np.select(
-        [np.isnan(progress), progress >= 1 - EPS, past_target, progress >= expected - tolerance - EPS,
-         progress >= expected - 2 * tolerance - EPS],
-        ["no_data", "achieved", "missed", "on_track", "at_risk"], default="off_track")
+        [
+            np.isnan(progress),
+            progress >= 1 - EPS,
+            past_target,
+            progress >= expected - tolerance - EPS,
+            progress >= expected - 2 * tolerance - EPS,
+        ],
+        ["no_data", "achieved", "missed", "on_track", "at_risk"],
+        default="off_track",
+    )
 
 
 def metric_status(series: pd.DataFrame, table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -162,9 +231,13 @@ def metric_status(series: pd.DataFrame, table: pd.DataFrame, as_of: dt.date) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         periods_needed = (targ - current) / slope
     reach = (periods_needed >= 0) & np.isfinite(periods_needed) & (periods_needed < 3650 / step)
-    forecast_day = np.where(progress >= 1 - EPS, current_day, np.where(reach, current_day + periods_needed * step, -1))
+    forecast_day = np.where(
+        progress >= 1 - EPS, current_day, np.where(reach, current_day + periods_needed * step, -1)
+    )
     forecast_day = np.floor(np.nan_to_num(forecast_day, nan=-1) + 1e-6)  # 20.9999999 days is 21 days
-    out["forecast_date"] = [from_day_number(d) if has_i and d >= 0 else None for d, has_i in zip(forecast_day, has)]
+    out["forecast_date"] = [
+        from_day_number(d) if has_i and d >= 0 else None for d, has_i in zip(forecast_day, has, strict=False)
+    ]
     return out
 
 

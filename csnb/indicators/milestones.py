@@ -18,8 +18,11 @@ def compare(x: np.ndarray, ops: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Vectorised ``x op value`` for the plan's comparison operators; NaN never holds."""
     x, value, ops = np.asarray(x, float), np.asarray(value, float), np.asarray(ops, dtype=object)
     with np.errstate(invalid="ignore"):
-        return np.select([ops == ">=", ops == ">", ops == "<=", ops == "<", ops == "=="],
-                         [x >= value, x > value, x <= value, x < value, np.isclose(x, value)], default=False)
+        return np.select(
+            [ops == ">=", ops == ">", ops == "<=", ops == "<", ops == "=="],
+            [x >= value, x > value, x <= value, x < value, np.isclose(x, value)],
+            default=False,
+        )
 
 
 def milestone_table(plans: Iterable[Plan]) -> pd.DataFrame:
@@ -27,29 +30,91 @@ def milestone_table(plans: Iterable[Plan]) -> pd.DataFrame:
     rows = []
     for plan in plans:
         for m in plan.milestones:
-            window = m.review_window_days if m.review_window_days is not None else plan.settings.review_window_days
-            rows.append({"client": plan.client.id, "milestone": m.id, "title": m.title, "stage": m.stage,
-                         "owner": m.owner, "start": m.start, "due": m.due, "start_day": day_number(m.start),
-                         "due_day": day_number(m.due), "depends_on": tuple(m.depends_on), "leap": m.leap,
-                         "review_window": window, "criteria_total": len(m.criteria)})
-    return pd.DataFrame(rows, columns=["client", "milestone", "title", "stage", "owner", "start", "due", "start_day",
-                                       "due_day", "depends_on", "leap", "review_window", "criteria_total"])
+            window = (
+                m.review_window_days if m.review_window_days is not None else plan.settings.review_window_days
+            )
+            rows.append(
+                {
+                    "client": plan.client.id,
+                    "milestone": m.id,
+                    "title": m.title,
+                    "stage": m.stage,
+                    "owner": m.owner,
+                    "start": m.start,
+                    "due": m.due,
+                    "start_day": day_number(m.start),
+                    "due_day": day_number(m.due),
+                    "depends_on": tuple(m.depends_on),
+                    "leap": m.leap,
+                    "review_window": window,
+                    "criteria_total": len(m.criteria),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "client",
+            "milestone",
+            "title",
+            "stage",
+            "owner",
+            "start",
+            "due",
+            "start_day",
+            "due_day",
+            "depends_on",
+            "leap",
+            "review_window",
+            "criteria_total",
+        ],
+    )
 
 
 def criteria_table(plans: Iterable[Plan], metrics: pd.DataFrame) -> pd.DataFrame:
     """One row per acceptance criterion, with the metric-table key of its metric (-1 for manual checks)."""
-    index = {(c, m): k for k, (c, m) in enumerate(zip(metrics["client"], metrics["metric"]))} if len(metrics) else {}
+    index = (
+        {(c, m): k for k, (c, m) in enumerate(zip(metrics["client"], metrics["metric"], strict=False))}
+        if len(metrics)
+        else {}
+    )
     rows, ms_key = [], 0
     for plan in plans:
         for m in plan.milestones:
             for i, c in enumerate(m.criteria):
-                rows.append({"client": plan.client.id, "milestone": m.id, "ms_key": ms_key, "index": i,
-                             "label": c.label, "kind": "check" if c.check is not None else "metric",
-                             "metric": c.metric, "op": c.op, "value": c.value, "done": c.done,
-                             "done_on": c.done_on, "metric_key": index.get((plan.client.id, c.metric), -1)})
+                rows.append(
+                    {
+                        "client": plan.client.id,
+                        "milestone": m.id,
+                        "ms_key": ms_key,
+                        "index": i,
+                        "label": c.label,
+                        "kind": "check" if c.check is not None else "metric",
+                        "metric": c.metric,
+                        "op": c.op,
+                        "value": c.value,
+                        "done": c.done,
+                        "done_on": c.done_on,
+                        "metric_key": index.get((plan.client.id, c.metric), -1),
+                    }
+                )
             ms_key += 1
-    return pd.DataFrame(rows, columns=["client", "milestone", "ms_key", "index", "label", "kind", "metric", "op",
-                                       "value", "done", "done_on", "metric_key"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "client",
+            "milestone",
+            "ms_key",
+            "index",
+            "label",
+            "kind",
+            "metric",
+            "op",
+            "value",
+            "done",
+            "done_on",
+            "metric_key",
+        ],
+    )
 
 
 def _events(crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, today: int) -> pd.DataFrame:
@@ -63,16 +128,21 @@ def _events(crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, today: int
     rep = np.repeat(np.arange(len(crit)), lens)
     offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
     rows = np.repeat(start[np.maximum(mk, 0)] if n_metrics else mk * 0, lens) + offs
-    holds = compare(series["value"].to_numpy()[rows], crit["op"].to_numpy()[rep], crit["value"].to_numpy(float)[rep])
+    holds = compare(
+        series["value"].to_numpy()[rows], crit["op"].to_numpy()[rep], crit["value"].to_numpy(float)[rep]
+    )
     metric_ev = pd.DataFrame({"crit": rep, "day": series["period"].to_numpy()[rows], "holds": holds})
     done_on = crit["done_on"].map(lambda d: day_number(d) if d is not None and not pd.isna(d) else -1)
     checks = crit["done"].astype(bool).to_numpy() & (done_on.to_numpy() >= 0) & (done_on.to_numpy() <= today)
-    check_ev = pd.DataFrame({"crit": np.flatnonzero(checks), "day": done_on.to_numpy()[checks], "holds": True})
+    check_ev = pd.DataFrame(
+        {"crit": np.flatnonzero(checks), "day": done_on.to_numpy()[checks], "holds": True}
+    )
     return pd.concat([metric_ev, check_ev], ignore_index=True).sort_values(["crit", "day"], kind="stable")
 
 
-def achieved_on(crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, n_ms: int, today: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def achieved_on(
+    crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, n_ms: int, today: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per milestone the first day all its criteria held at once (-1 if never); per criterion, holds now."""
     ev = _events(crit, series, n_metrics, today)
     held = ev["holds"].to_numpy().astype(np.int64)
@@ -83,7 +153,9 @@ def achieved_on(crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, n_ms: 
     last = np.r_[crit_ix[1:] != crit_ix[:-1], True] if len(crit_ix) else np.zeros(0, bool)
     holds_now[crit_ix[last]] = held[last].astype(bool)
     ms = crit["ms_key"].to_numpy()[crit_ix]
-    t = pd.DataFrame({"ms": ms, "day": ev["day"].to_numpy(), "delta": delta}).sort_values(["ms", "day"], kind="stable")
+    t = pd.DataFrame({"ms": ms, "day": ev["day"].to_numpy(), "delta": delta}).sort_values(
+        ["ms", "day"], kind="stable"
+    )
     t["count"] = t.groupby("ms")["delta"].cumsum()
     per_day = t.groupby(["ms", "day"], sort=True)["count"].last().reset_index()
     need = np.bincount(crit["ms_key"].to_numpy(), minlength=n_ms)
@@ -100,13 +172,18 @@ def forecast_holds(crit: pd.DataFrame, metric_frame: pd.DataFrame, due_day: np.n
     safe = np.maximum(mk, 0)
     cur = metric_frame["current"].to_numpy(float)[safe] if len(metric_frame) else np.full(len(mk), np.nan)
     slope = metric_frame["trend"].to_numpy(float)[safe] if len(metric_frame) else np.full(len(mk), np.nan)
-    cur_day = np.array([day_number(d) if d is not None else 0 for d in metric_frame["current_date"]])[safe] \
-        if len(metric_frame) else np.zeros(len(mk))
+    cur_day = (
+        np.array([day_number(d) if d is not None else 0 for d in metric_frame["current_date"]])[safe]
+        if len(metric_frame)
+        else np.zeros(len(mk))
+    )
     step = np.array([PERIOD_DAYS[f] for f in metric_frame["frequency"]])[safe] if len(metric_frame) else 1.0
     due = due_day[crit["ms_key"].to_numpy()]
     value = np.where(np.isnan(slope), cur, cur + slope * (due - cur_day) / step)
     metric_ok = compare(value, crit["op"].to_numpy(), crit["value"].to_numpy(float))
-    done_on = crit["done_on"].map(lambda d: day_number(d) if d is not None and not pd.isna(d) else 10**9).to_numpy()
+    done_on = (
+        crit["done_on"].map(lambda d: day_number(d) if d is not None and not pd.isna(d) else 10**9).to_numpy()
+    )
     check_ok = crit["done"].astype(bool).to_numpy() & (done_on <= due)
     return np.where(mk >= 0, metric_ok, np.where(crit["kind"].to_numpy() == "check", check_ok, False))
 
@@ -115,13 +192,19 @@ def classify(table: pd.DataFrame, achieved: np.ndarray, forecast_ok: np.ndarray,
     """Milestone status, first rule that holds, plus ``achieved_on``, ``slip_days`` and ``blocked_by``."""
     out = table.copy()
     done = achieved >= 0
-    done_ids = set(zip(out["client"].to_numpy()[done], out["milestone"].to_numpy()[done]))
-    blocked_by = [tuple(d for d in deps if (c, d) not in done_ids) for c, deps in zip(out["client"], out["depends_on"])]
+    done_ids = set(zip(out["client"].to_numpy()[done], out["milestone"].to_numpy()[done], strict=False))
+    blocked_by = [
+        tuple(d for d in deps if (c, d) not in done_ids)
+        for c, deps in zip(out["client"], out["depends_on"], strict=False)
+    ]
     blocked = np.array([bool(b) for b in blocked_by], dtype=bool)
     due, start = out["due_day"].to_numpy(), out["start_day"].to_numpy()
     in_window = (due - today) <= out["review_window"].to_numpy()
-    out["status"] = np.select([done, today > due, today < start, blocked, in_window & ~forecast_ok],
-                              ["done", "late", "not_started", "blocked", "at_risk"], default="on_track")
+    out["status"] = np.select(
+        [done, today > due, today < start, blocked, in_window & ~forecast_ok],
+        ["done", "late", "not_started", "blocked", "at_risk"],
+        default="on_track",
+    )
     out["achieved_on"] = [from_day_number(d) if d >= 0 else None for d in achieved]
     out["slip_days"] = np.where(done, achieved - due, np.nan)
     out["blocked_by"] = blocked_by
@@ -132,8 +215,16 @@ def critical_path(table: pd.DataFrame) -> np.ndarray:
     """Marks the chain of binding dependencies that ends at each client's last-due (non-leap) milestone."""
     critical = np.zeros(len(table), dtype=bool)
     by_client: dict[str, dict[str, tuple[int, int, tuple]]] = {}
-    for i, (client, ms, due, deps, leap) in enumerate(zip(table["client"], table["milestone"], table["due_day"],
-                                                          table["depends_on"], table["leap"])):
+    for i, (client, ms, due, deps, leap) in enumerate(
+        zip(
+            table["client"],
+            table["milestone"],
+            table["due_day"],
+            table["depends_on"],
+            table["leap"],
+            strict=False,
+        )
+    ):
         if not leap:
             by_client.setdefault(client, {})[ms] = (i, due, deps)
     for rows in by_client.values():
@@ -148,20 +239,57 @@ def critical_path(table: pd.DataFrame) -> np.ndarray:
 
 def risk_table(plans: Iterable[Plan], metric_frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Each risk with its trigger evaluated on the metric's current value at ``as_of``."""
-    current = dict(zip(zip(metric_frame["client"].tolist(), metric_frame["metric"].tolist()),
-                       metric_frame["current"].tolist())) if len(metric_frame) else {}
+    current = (
+        dict(
+            zip(
+                zip(metric_frame["client"].tolist(), metric_frame["metric"].tolist(), strict=False),
+                metric_frame["current"].tolist(),
+                strict=False,
+            )
+        )
+        if len(metric_frame)
+        else {}
+    )
     rows = []
     for plan in plans:
         for r in plan.risks:
             t = r.trigger
-            rows.append({"client": plan.client.id, "risk": r.id, "description": r.description, "owner": r.owner,
-                         "likelihood": r.likelihood, "impact": r.impact, "metric": t.metric if t else None,
-                         "op": t.op if t else None, "value": t.value if t else np.nan, "after": t.after if t else None,
-                         "current": current.get((plan.client.id, t.metric), np.nan) if t else np.nan,
-                         "contingency": r.contingency})
-    out = pd.DataFrame(rows, columns=["client", "risk", "description", "owner", "likelihood", "impact", "metric",
-                                      "op", "value", "after", "current", "contingency"])
+            rows.append(
+                {
+                    "client": plan.client.id,
+                    "risk": r.id,
+                    "description": r.description,
+                    "owner": r.owner,
+                    "likelihood": r.likelihood,
+                    "impact": r.impact,
+                    "metric": t.metric if t else None,
+                    "op": t.op if t else None,
+                    "value": t.value if t else np.nan,
+                    "after": t.after if t else None,
+                    "current": current.get((plan.client.id, t.metric), np.nan) if t else np.nan,
+                    "contingency": r.contingency,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "client",
+            "risk",
+            "description",
+            "owner",
+            "likelihood",
+            "impact",
+            "metric",
+            "op",
+            "value",
+            "after",
+            "current",
+            "contingency",
+        ],
+    )
     after_ok = np.array([a is None or as_of > a for a in out["after"]], dtype=bool)
-    fired = compare(out["current"].to_numpy(float), out["op"].to_numpy(), out["value"].to_numpy(float)) & after_ok
+    fired = (
+        compare(out["current"].to_numpy(float), out["op"].to_numpy(), out["value"].to_numpy(float)) & after_ok
+    )
     out.insert(11, "status", np.where(fired, "triggered", "clear"))
     return out

@@ -25,7 +25,25 @@ from csnb.plan.models import (
 )
 
 __all__ = [
-    "Change", "Client", "ClientInput", "Criterion", "Decision", "EscalationStep", "Goal", "Metric",
-    "Milestone", "Person", "Plan", "Point", "Raci", "Risk", "Ritual", "Settings", "Source", "Trigger",
-    "load_plan", "plan_schema", "validate_document",
+    "Change",
+    "Client",
+    "ClientInput",
+    "Criterion",
+    "Decision",
+    "EscalationStep",
+    "Goal",
+    "Metric",
+    "Milestone",
+    "Person",
+    "Plan",
+    "Point",
+    "Raci",
+    "Risk",
+    "Ritual",
+    "Settings",
+    "Source",
+    "Trigger",
+    "load_plan",
+    "plan_schema",
+    "validate_document",
 ]

@@ -20,7 +20,9 @@ def _raw_ids(doc: Located, section: str) -> set[str]:
     if section == "sources":
         return {str(k) for k in items} if isinstance(items, dict) else set()
     key = "ritual" if section == "cadence" else "id"
-    return {str(i[key]) for i in (items if isinstance(items, list) else []) if isinstance(i, dict) and key in i}
+    return {
+        str(i[key]) for i in (items if isinstance(items, list) else []) if isinstance(i, dict) and key in i
+    }
 
 
 def cross_check(doc: Located, parts: Parts, env: Any) -> list[Issue]:
@@ -44,8 +46,16 @@ def cross_check(doc: Located, parts: Parts, env: Any) -> list[Issue]:
 
 
 def _duplicates(parts: Parts, add: Add) -> None:
-    for section, key in (("people", "id"), ("goals", "id"), ("metrics", "id"), ("milestones", "id"),
-                         ("risks", "id"), ("cadence", "ritual"), ("changes", "id"), ("escalation", "level")):
+    for section, key in (
+        ("people", "id"),
+        ("goals", "id"),
+        ("metrics", "id"),
+        ("milestones", "id"),
+        ("risks", "id"),
+        ("cadence", "ritual"),
+        ("changes", "id"),
+        ("escalation", "level"),
+    ):
         seen: dict[Any, int] = {}
         for i, item in parts.get(section, []):
             value = getattr(item, key)
@@ -66,21 +76,31 @@ def _metric_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
     for i, m in parts.get("metrics", []):
         if m.source not in known["sources"]:
             add(("metrics", i, "source"), f"unknown source {m.source!r} (define it under `sources:`)")
-        if m.target.date <= m.baseline.date:
-            add(("metrics", i, "target", "date"),
-                f"target date {m.target.date} is not after baseline date {m.baseline.date}")
-        if m.target.value == m.baseline.value:
-            add(("metrics", i, "target", "value"),
-                f"target equals baseline ({m.target.value:g}): progress cannot be measured")
-        elif (m.target.value - m.baseline.value) * m.better < 0:
-            add(("metrics", i, "target", "value"),
-                f"target {m.target.value:g} is {'below' if m.better > 0 else 'above'} baseline "
-                f"{m.baseline.value:g} but direction is {m.direction!r}")
+        _target_checks(i, m, add)
         if m.kind == "lead" and not m.leads:
             add(("metrics", i, "leads"), "a lead metric must name the lag metric(s) it leads")
         if m.kind == "lag" and m.leads:
             add(("metrics", i, "leads"), "only lead metrics lead; this metric is kind `lag`")
         _lead_refs(i, m, known, kinds, add)
+
+
+def _target_checks(i: int, m: Any, add: Add) -> None:
+    if m.target.date <= m.baseline.date:
+        add(
+            ("metrics", i, "target", "date"),
+            f"target date {m.target.date} is not after baseline date {m.baseline.date}",
+        )
+    if m.target.value == m.baseline.value:
+        add(
+            ("metrics", i, "target", "value"),
+            f"target equals baseline ({m.target.value:g}): progress cannot be measured",
+        )
+    elif (m.target.value - m.baseline.value) * m.better < 0:
+        add(
+            ("metrics", i, "target", "value"),
+            f"target {m.target.value:g} is {'below' if m.better > 0 else 'above'} baseline "
+            f"{m.baseline.value:g} but direction is {m.direction!r}",
+        )
 
 
 def _lead_refs(i: int, m: Any, known: dict[str, set[str]], kinds: dict[str, str], add: Add) -> None:
@@ -96,21 +116,25 @@ def _lead_refs(i: int, m: Any, known: dict[str, set[str]], kinds: dict[str, str]
 def _milestone_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
     milestones = parts.get("milestones", [])
     for i, ms in milestones:
-        if ms.due < ms.start:
-            add(("milestones", i, "due"), f"due date {ms.due} is before start {ms.start}")
-        for j, dep in enumerate(ms.depends_on):
-            if dep not in known["milestones"]:
-                add(("milestones", i, "depends_on", j), f"unknown milestone {dep!r}")
-            elif dep == ms.id:
-                add(("milestones", i, "depends_on", j), "a milestone cannot depend on itself")
-        for j, crit in enumerate(ms.criteria):
-            if crit.metric is not None and crit.metric not in known["metrics"]:
-                add(("milestones", i, "criteria", j, "metric"), f"unknown metric {crit.metric!r}")
+        _milestone_refs(i, ms, known, add)
     for i, risk in parts.get("risks", []):
         if risk.trigger and risk.trigger.metric not in known["metrics"]:
             add(("risks", i, "trigger", "metric"), f"unknown metric {risk.trigger.metric!r}")
     for index, cycle in _cycles({ms.id: (i, ms.depends_on) for i, ms in milestones}):
         add(("milestones", index, "depends_on"), "dependency cycle: " + " -> ".join(cycle))
+
+
+def _milestone_refs(i: int, ms: Any, known: dict[str, set[str]], add: Add) -> None:
+    if ms.due < ms.start:
+        add(("milestones", i, "due"), f"due date {ms.due} is before start {ms.start}")
+    for j, dep in enumerate(ms.depends_on):
+        if dep not in known["milestones"]:
+            add(("milestones", i, "depends_on", j), f"unknown milestone {dep!r}")
+        elif dep == ms.id:
+            add(("milestones", i, "depends_on", j), "a milestone cannot depend on itself")
+    for j, crit in enumerate(ms.criteria):
+        if crit.metric is not None and crit.metric not in known["metrics"]:
+            add(("milestones", i, "criteria", j, "metric"), f"unknown metric {crit.metric!r}")
 
 
 def _cycles(graph: dict[str, tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
@@ -129,7 +153,7 @@ def _cycles(graph: dict[str, tuple[int, list[str]]]) -> Iterator[tuple[int, list
                 state[path.pop()] = 2
                 todo.pop()
             elif dep in graph and dep != path[-1] and state.get(dep) == 1:
-                cycle = path[path.index(dep):] + [dep]
+                cycle = path[path.index(dep) :] + [dep]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     yield graph[dep][0], cycle
@@ -139,30 +163,32 @@ def _cycles(graph: dict[str, tuple[int, list[str]]]) -> Iterator[tuple[int, list
                 todo.append(iter(graph[dep][1]))
 
 
+def _milestone_people(i: int, ms: Any) -> Iterator[tuple[tuple, str]]:
+    yield ("milestones", i, "owner"), ms.owner
+    for role in ("responsible", "accountable", "consulted", "informed"):
+        for j, ref in enumerate(getattr(ms.raci, role) if ms.raci else []):
+            yield ("milestones", i, "raci", role, j), ref
+    for j, ci in enumerate(ms.client_inputs):
+        if ci.owner:
+            yield ("milestones", i, "client_inputs", j, "owner"), ci.owner
+
+
 def _person_paths(parts: Parts) -> Iterator[tuple[tuple, str]]:
     for i, m in parts.get("metrics", []):
         if m.owner:
             yield ("metrics", i, "owner"), m.owner
     for i, ms in parts.get("milestones", []):
-        yield ("milestones", i, "owner"), ms.owner
-        for role in ("responsible", "accountable", "consulted", "informed"):
-            for j, ref in enumerate(getattr(ms.raci, role) if ms.raci else []):
-                yield ("milestones", i, "raci", role, j), ref
-        for j, ci in enumerate(ms.client_inputs):
-            if ci.owner:
-                yield ("milestones", i, "client_inputs", j, "owner"), ci.owner
+        yield from _milestone_people(i, ms)
     for i, r in parts.get("risks", []):
         yield ("risks", i, "owner"), r.owner
     for i, c in parts.get("changes", []):
         yield ("changes", i, "by"), c.by
         if c.decided_by:
             yield ("changes", i, "decided_by"), c.decided_by
-    for i, step in parts.get("escalation", []):
-        for j, ref in enumerate(step.contacts):
-            yield ("escalation", i, "contacts", j), ref
-    for i, d in parts.get("decisions", []):
-        for j, ref in enumerate(d.by):
-            yield ("decisions", i, "by", j), ref
+    for section, key in (("escalation", "contacts"), ("decisions", "by")):
+        for i, item in parts.get(section, []):
+            for j, ref in enumerate(getattr(item, key)):
+                yield (section, i, key, j), ref
 
 
 def _people_refs(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
@@ -172,15 +198,20 @@ def _people_refs(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
     for i, ritual in parts.get("cadence", []):
         for j, ref in enumerate(ritual.recipients):
             if ref not in known["people"] and ref not in GROUPS:
-                add(("cadence", i, "recipients", j),
-                    f"unknown recipient {ref!r} (a person id or one of: {', '.join(GROUPS)})")
+                add(
+                    ("cadence", i, "recipients", j),
+                    f"unknown recipient {ref!r} (a person id or one of: {', '.join(GROUPS)})",
+                )
     people: dict[str, Any] = {}
     for _, person in parts.get("people", []):
         people.setdefault(person.id, person)  # a duplicate id is reported; the first definition counts
     for i, step in parts.get("escalation", []):
         for j, ref in enumerate(step.contacts):
             if ref in people and people[ref].side != "provider":
-                add(("escalation", i, "contacts", j), f"escalation contacts are provider-side; {ref!r} is a client")
+                add(
+                    ("escalation", i, "contacts", j),
+                    f"escalation contacts are provider-side; {ref!r} is a client",
+                )
 
 
 def _change_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
@@ -189,8 +220,10 @@ def _change_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
         if c.status in ("approved", "rejected", "implemented") and c.decided_on is None:
             add(("changes", i, "decided_on"), f"a change with status {c.status!r} needs `decided_on`")
         if c.decided_on and c.decided_on < c.requested_on:
-            add(("changes", i, "decided_on"),
-                f"decided on {c.decided_on}, before it was requested on {c.requested_on}")
+            add(
+                ("changes", i, "decided_on"),
+                f"decided on {c.decided_on}, before it was requested on {c.requested_on}",
+            )
         for j, ref in enumerate(c.affects):
             if ref not in targets:
                 add(("changes", i, "affects", j), f"unknown milestone or metric {ref!r}")
@@ -203,7 +236,10 @@ def _source_checks(parts: Parts, env: Any, add: Add) -> None:
         if src.kind not in kinds:
             add(("sources", name, "kind"), f"unknown source kind {src.kind!r} (known: {', '.join(kinds)})")
         elif src.kind == "sql" and not src.url:
-            add(("sources", name, "url"), "an sql source needs `url` (a SQLAlchemy URL, secrets via ${ENV_VAR})")
+            add(
+                ("sources", name, "url"),
+                "an sql source needs `url` (a SQLAlchemy URL, secrets via ${ENV_VAR})",
+            )
         elif src.kind in ("csv", "parquet") and not src.path:
             add(("sources", name, "path"), f"a {src.kind} source needs `path` (relative to the plan file)")
         if name not in used:

@@ -27,7 +27,7 @@ def _pydantic_issues(doc: Located, exc: ValidationError, prefix: tuple = ()) -> 
         elif err["type"] == "string_pattern_mismatch":
             msg = PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""), msg)
         elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         issues.append(doc.issue(loc, msg))
     return issues
 
@@ -63,7 +63,7 @@ def _valid_items(doc: Located, exc: ValidationError) -> dict[str, list[tuple[int
                 pass
     sources = data.get("sources")
     out["sources"] = []
-    for key, value in (sources.items() if isinstance(sources, dict) else []):
+    for key, value in sources.items() if isinstance(sources, dict) else []:
         try:
             out["sources"].append((key, Source.model_validate(value)))
         except ValidationError:

@@ -71,7 +71,9 @@ def read_text(path: Path, display: str) -> str:
     if path.is_dir():
         raise _fail(display, "is a directory, expected a YAML file")
     if size > MAX_BYTES:
-        raise _fail(display, f"file is {size / 1e6:.1f} MB; plans are limited to {MAX_BYTES // 1024 // 1024} MB")
+        raise _fail(
+            display, f"file is {size / 1e6:.1f} MB; plans are limited to {MAX_BYTES // 1024 // 1024} MB"
+        )
     with path.open("rb") as fh:
         # read one byte past the limit: devices and pipes report size 0 but never end
         raw = fh.read(MAX_BYTES + 1)
@@ -163,7 +165,9 @@ def _parse_ruamel(text: str, display: str) -> Located:
     except RecursionError:
         raise _fail(display, "invalid YAML: nesting is too deep") from None
     except (YAMLError, ValueError, TypeError) as exc:
-        raise _fail(display, f"invalid YAML: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
+        raise _fail(
+            display, f"invalid YAML: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        ) from None
     if doc is None:
         raise _fail(display, "file is empty, expected a YAML mapping")
     positions: Positions = {}
@@ -231,8 +235,16 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     if isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
-                           value.microsecond, value.tzinfo)
+        return dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
+        )
     if isinstance(value, dt.date):
         return dt.date(value.year, value.month, value.day)
     if isinstance(value, str):

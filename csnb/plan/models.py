@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
-
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -17,7 +22,8 @@ EMAIL_PATTERN = r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$"
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 # what a person should write instead, for each pattern (pydantic would print the regex)
 PATTERN_HINTS = {
-    ID_PATTERN: "not a valid id: use letters, digits, '_', '.' or '-' (at most 64, starting with a letter or digit)",
+    ID_PATTERN: "not a valid id: use letters, digits, '_', '.' or '-' "
+    "(at most 64, starting with a letter or digit)",
     CLIENT_ID_PATTERN: "not a valid client id: use lower-case letters, digits, '_' or '-' (at most 64)",
     EMAIL_PATTERN: "not a valid email address (expected name@example.com)",
     TIME_PATTERN: "not a valid time of day (expected HH:MM, 24-hour)",
@@ -25,8 +31,9 @@ PATTERN_HINTS = {
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="identifier used in references")]
 ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN, description="lower-case id, used in file paths")]
 Number = Annotated[float, Field(allow_inf_nan=False)]  # .nan or .inf would make every comparison false
-SECRET_OPTION = re.compile(r"(^|_)(pass|password|passwd|pwd)$|secret|token|api_?key|private_?key|credential",
-                           re.IGNORECASE)
+SECRET_OPTION = re.compile(
+    r"(^|_)(pass|password|passwd|pwd)$|secret|token|api_?key|private_?key|credential", re.IGNORECASE
+)
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 Op = Literal[">=", ">", "<=", "<", "=="]
 Stage = Literal["discovery", "onboarding", "adoption", "value", "renewal", "expansion"]
@@ -57,7 +64,9 @@ class Client(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+            ) from None
         return value
 
 
@@ -88,7 +97,8 @@ class Source(Model):
     url: str | None = Field(None, description="SQLAlchemy URL for sql sources")
     path: str | None = Field(None, description="file path for csv/parquet, relative to the plan")
     columns: dict[Literal["client", "metric", "date", "value", "segment"], str] = Field(
-        default_factory=dict, description="tidy name -> column name in the source")
+        default_factory=dict, description="tidy name -> column name in the source"
+    )
     timeout: float = Field(30.0, gt=0, le=3600, description="seconds before a pull is abandoned")
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
@@ -100,7 +110,9 @@ class Source(Model):
         for secret in (match.group(1) if match else "", query.group(1) if query else ""):
             if secret and not _env_only(secret):
                 # say where the secret is, never what it is
-                raise ValueError("the URL holds a password; put it in an environment variable and write ${VAR}")
+                raise ValueError(
+                    "the URL holds a password; put it in an environment variable and write ${VAR}"
+                )
         return value
 
     @field_validator("url", "path")
@@ -113,11 +125,15 @@ class Source(Model):
 
     @field_validator("options")
     @classmethod
-    def _no_inline_secret(cls, value: dict[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:
+    def _no_inline_secret(
+        cls, value: dict[str, str | int | float | bool]
+    ) -> dict[str, str | int | float | bool]:
         for key, option in value.items():
             if SECRET_OPTION.search(key) and not (isinstance(option, str) and _env_only(option)):
-                raise ValueError(f"option {key!r} looks like a secret; put it in an environment variable and "
-                                 "write ${VAR}")
+                raise ValueError(
+                    f"option {key!r} looks like a secret; put it in an environment variable and "
+                    "write ${VAR}"
+                )
         return value
 
     def env_refs(self) -> list[tuple[str, str, bool]]:
@@ -130,7 +146,7 @@ class Source(Model):
 
 
 def _env_only(text: str) -> bool:
-    """True when ``text`` is exactly one ``${VAR}`` without a default (a default would be a secret in the file)."""
+    """True when ``text`` is exactly one ``${VAR}`` with no default (a default would be a secret)."""
     match = ENV_REF.fullmatch(text)
     return bool(match) and match.group(2) is None
 
@@ -148,7 +164,9 @@ class Metric(Model):
     id: Id
     name: Text
     kind: Literal["lead", "lag"]
-    leads: list[Id] = Field(default_factory=list, description="on a lead metric: the lag metrics it should move")
+    leads: list[Id] = Field(
+        default_factory=list, description="on a lead metric: the lag metrics it should move"
+    )
     unit: str = ""
     direction: Literal["up", "down"] = "up"
     source: Id
@@ -181,7 +199,9 @@ class Criterion(Model):
     @model_validator(mode="after")
     def _one_kind(self) -> Criterion:
         if (self.metric is None) == (self.check is None):
-            raise ValueError("a criterion has either `metric` (with op and value) or `check`, not both or neither")
+            raise ValueError(
+                "a criterion has either `metric` (with op and value) or `check`, not both or neither"
+            )
         if self.metric is not None and (self.op is None or self.value is None):
             raise ValueError(f"metric criterion on {self.metric!r} needs `op` and `value`")
         if self.check is not None and (self.op is not None or self.value is not None):
@@ -227,7 +247,9 @@ class Milestone(Model):
     criteria: list[Criterion] = Field(min_length=1)
     raci: Raci | None = None
     review_window_days: int | None = Field(None, ge=0, le=365)
-    leap: bool = Field(False, description="an optional acceleration milestone, kept apart from the critical path")
+    leap: bool = Field(
+        False, description="an optional acceleration milestone, kept apart from the critical path"
+    )
     client_inputs: list[ClientInput] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     description: str | None = None
@@ -262,8 +284,12 @@ class Ritual(Model):
     rrule: str = Field(min_length=1, max_length=500)
     audience: Audience = "operator"
     channel: Literal["email", "meeting", "call", "chat", "portal"] = "email"
-    recipients: list[str] = Field(default_factory=list, description="person ids or groups such as client-executives")
-    start: dt.date | None = Field(None, description="first date of the recurrence (default: first milestone start)")
+    recipients: list[str] = Field(
+        default_factory=list, description="person ids or groups such as client-executives"
+    )
+    start: dt.date | None = Field(
+        None, description="first date of the recurrence (default: first milestone start)"
+    )
     time: str = Field("09:00", pattern=TIME_PATTERN)
     duration_minutes: int = Field(30, ge=0, le=1440)
     agenda: str | None = None
@@ -335,7 +361,9 @@ class Settings(Model):
 
     trend_periods: int = Field(4, ge=2, le=52, description="periods in the trend slope")
     lead_max_shift: int = Field(4, ge=0, le=26, description="largest lead->lag shift tried, in periods")
-    lead_min_r: float = Field(0.3, ge=0, le=1, description="a lead whose best |r| is below this predicts nothing")
+    lead_min_r: float = Field(
+        0.3, ge=0, le=1, description="a lead whose best |r| is below this predicts nothing"
+    )
     review_window_days: int = Field(7, ge=0, le=365)
 
 
@@ -381,10 +409,19 @@ class Plan(Model):
         return next(p for p in self.people if p.id == person_id)
 
     def __repr__(self) -> str:
-        return f"Plan(client={self.client.id!r}, metrics={len(self.metrics)}, milestones={len(self.milestones)})"
+        return (
+            f"Plan(client={self.client.id!r}, metrics={len(self.metrics)}, milestones={len(self.milestones)})"
+        )
 
 
 SECTIONS: dict[str, type[Model]] = {
-    "people": Person, "goals": Goal, "metrics": Metric, "milestones": Milestone, "risks": Risk,
-    "cadence": Ritual, "escalation": EscalationStep, "changes": Change, "decisions": Decision,
+    "people": Person,
+    "goals": Goal,
+    "metrics": Metric,
+    "milestones": Milestone,
+    "risks": Risk,
+    "cadence": Ritual,
+    "escalation": EscalationStep,
+    "changes": Change,
+    "decisions": Decision,
 }

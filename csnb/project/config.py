@@ -90,5 +90,11 @@ def load_config(root: Path | None = None) -> Config:
             as_of = dt.date.fromisoformat(as_of)
         except ValueError:
             raise ConfigError([Issue(str(path), 0, 0, "project.as_of", f"not a date: {as_of!r}")]) from None
-    return Config(root=root, timezone=project.get("timezone", "UTC"), store=data.get("store", {}).get("url"),
-                  as_of=as_of, branding=Branding(**known_brand), extra=data)
+    return Config(
+        root=root,
+        timezone=project.get("timezone", "UTC"),
+        store=data.get("store", {}).get("url"),
+        as_of=as_of,
+        branding=Branding(**known_brand),
+        extra=data,
+    )

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from csnb.project.config import Config, load_config
 from csnb.errors import Issue, PlanError
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
+from csnb.project.config import Config, load_config
 
 
 def display_path(path: Path) -> str:
@@ -78,7 +78,9 @@ class Project:
             if path.is_file():
                 return path
         known = ", ".join(p.stem for p in self.plan_paths()) or "none"
-        raise PlanError([Issue(str(self.config.parameters), 0, 0, "", f"no plan for client {client!r} (known: {known})")])
+        raise PlanError(
+            [Issue(str(self.config.parameters), 0, 0, "", f"no plan for client {client!r} (known: {known})")]
+        )
 
     def plan(self, client: str) -> Plan:
         """The plan of ``client``."""

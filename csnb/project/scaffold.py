@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from csnb.project.config import CONFIG_FILE
 from csnb.errors import ConfigError, CsnbError, Issue
+from csnb.project.config import CONFIG_FILE
 
 EXAMPLE_START = "2026-01-05"  # a Monday; the example data covers 16 weeks from here
 EXAMPLE_WEEKS = 16
@@ -138,8 +138,9 @@ def bundled_notebooks() -> Path:
     for folder in (here / "_bundled" / "notebooks", here.parent / "notebooks"):
         if folder.is_dir():
             return folder
-    raise CsnbError("this csnb installation has no bundled notebooks; reinstall it "
-                    "(pip install --force-reinstall csnb)")
+    raise CsnbError(
+        "this csnb installation has no bundled notebooks; reinstall it (pip install --force-reinstall csnb)"
+    )
 
 
 def example_csv() -> str:
@@ -147,7 +148,7 @@ def example_csv() -> str:
     import datetime as dt
 
     start = dt.date.fromisoformat(EXAMPLE_START)
-    trained = [sum(TRAINED_PER_WEEK[:week + 1]) for week in range(EXAMPLE_WEEKS)]
+    trained = [sum(TRAINED_PER_WEEK[: week + 1]) for week in range(EXAMPLE_WEEKS)]
     rows = ["client,metric,date,value"]
     for day in range(EXAMPLE_WEEKS * 7):
         date, week = (start + dt.timedelta(days=day)).isoformat(), day // 7
@@ -161,11 +162,22 @@ def example_csv() -> str:
 
 def _refuse_unless_empty(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise ConfigError([Issue(str(folder), 0, 0, "", "is a file; `csnb init` needs a new or empty "
-                                 "folder")])
+        raise ConfigError(
+            [Issue(str(folder), 0, 0, "", "is a file; `csnb init` needs a new or empty folder")]
+        )
     if folder.is_dir() and any(folder.iterdir()):
-        raise ConfigError([Issue(str(folder), 0, 0, "", "is not empty; `csnb init` only writes into a new or "
-                                 "empty folder, so it never overwrites your files")])
+        raise ConfigError(
+            [
+                Issue(
+                    str(folder),
+                    0,
+                    0,
+                    "",
+                    "is not empty; `csnb init` only writes into a new or "
+                    "empty folder, so it never overwrites your files",
+                )
+            ]
+        )
 
 
 def init_project(folder: str | os.PathLike[str]) -> list[Path]:

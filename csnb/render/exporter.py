@@ -48,10 +48,18 @@ PRIORITY = (
     "image/jpeg",
     "text/plain",
 )
-HIDDEN_TAGS = {"parameters", "injected-parameters", "analyst"}  # analyst: notes for whoever edits the notebook
+HIDDEN_TAGS = {
+    "parameters",
+    "injected-parameters",
+    "analyst",
+}  # analyst: notes for whoever edits the notebook
 # Outputs that run code or pull remote assets in the reader's browser never reach a client.
-DROPPED_MIMES = {"application/javascript", "application/vnd.jupyter.widget-view+json", "text/vnd.mermaid",
-                 "application/vnd.csnb.summary+json"}
+DROPPED_MIMES = {
+    "application/javascript",
+    "application/vnd.jupyter.widget-view+json",
+    "text/vnd.mermaid",
+    "application/vnd.csnb.summary+json",
+}
 COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 CONVERT_TIMEOUT = 300
 

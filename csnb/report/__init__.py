@@ -6,6 +6,13 @@ from csnb.report.build import AUDIENCES, SUMMARY_MIME, Report, prepare
 from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
 
 __all__ = [
-    "AUDIENCES", "RULES", "Report", "SUMMARY_MIME", "change_lines", "goal_detail", "health_reasons",
-    "prepare", "why_lines",
+    "AUDIENCES",
+    "RULES",
+    "Report",
+    "SUMMARY_MIME",
+    "change_lines",
+    "goal_detail",
+    "health_reasons",
+    "prepare",
+    "why_lines",
 ]

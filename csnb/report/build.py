@@ -12,16 +12,23 @@ from typing import Any
 
 import pandas as pd
 
-from csnb.report import html as sections
 from csnb.indicators.changes import Diff, diff, summary
+from csnb.indicators.snapshot import Snapshot
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
-from csnb.indicators.snapshot import Snapshot
-from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
 
 AUDIENCES = {
     "executive": ("header", "summary", "metrics"),
-    "operator": ("header", "summary", "metrics", "milestones", "operations", "lessons", "glossary", "appendix"),
+    "operator": (
+        "header",
+        "summary",
+        "metrics",
+        "milestones",
+        "operations",
+        "lessons",
+        "glossary",
+        "appendix",
+    ),
 }
 SUMMARY_MIME = "application/vnd.csnb.summary+json"  # read by the runner, stripped before export
 
@@ -77,11 +84,16 @@ class Report:
         return report_sections.html(self, section)
 
 
-def prepare(plan_path: str | Path, as_of: str | dt.date | None = None, audience: str = "operator",
-            store_url: str | None = None, project_root: str | Path | None = None) -> Report:
+def prepare(
+    plan_path: str | Path,
+    as_of: str | dt.date | None = None,
+    audience: str = "operator",
+    store_url: str | None = None,
+    project_root: str | Path | None = None,
+) -> Report:
     """Load the plan, pull its data, evaluate it and compare with the previous report."""
-    from csnb.project.config import load_config
     from csnb.indicators.evaluation import evaluate
+    from csnb.project.config import load_config
     from csnb.sources import pull
 
     if audience not in AUDIENCES:
@@ -96,8 +108,11 @@ def prepare(plan_path: str | Path, as_of: str | dt.date | None = None, audience:
         from csnb.store.runs import Store
 
         previous = Store(store_url).previous_summary(plan.client.id, audience, before=as_of)
-    branding = {"provider": config.branding.provider, "accent": config.branding.accent,
-                "logo": config.branding.logo}
+    branding = {
+        "provider": config.branding.provider,
+        "accent": config.branding.accent,
+        "logo": config.branding.logo,
+    }
     lessons: list[dict[str, Any]] = []
     if audience == "operator" and store_url:
         try:
@@ -106,5 +121,12 @@ def prepare(plan_path: str | Path, as_of: str | dt.date | None = None, audience:
             suggest_for_report = None
         if suggest_for_report:
             lessons = suggest_for_report(plan, snap, store_url)
-    return Report(plan=plan, snapshot=snap, diff=diff(previous, snap, plan), audience=audience,
-                  freshness=observations.freshness, branding=branding, lessons=lessons)
+    return Report(
+        plan=plan,
+        snapshot=snap,
+        diff=diff(previous, snap, plan),
+        audience=audience,
+        freshness=observations.freshness,
+        branding=branding,
+        lessons=lessons,
+    )

@@ -1,4 +1,4 @@
-"""HTML of the report's sections, from Jinja templates with autoescaping (everything a user typed is escaped)."""
+"""HTML of the report's sections, from autoescaping Jinja templates (everything a user typed is escaped)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each report section as HTML (and charts) displayed in the notebook; data prepared here, layout in templates."""
+"""Each report section as HTML (and charts) shown in the notebook; data prepared here, layout in templates."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from csnb.report import html as sections
 from csnb.plan.cadence import next_dates
+from csnb.report import html as sections
 from csnb.report.html import fmt
 from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
 
@@ -19,40 +19,82 @@ UPCOMING_DAYS = 21  # "what comes next" looks three weeks ahead
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if (isinstance(v, float) and v != v) else v) for k, v in r.items()}
-            for r in frame.to_dict("records")]
+    return [
+        {k: (None if (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
 
 
 def _header(r: Report) -> str:
     # provider, logo and the page title come from the export template; this is the report's own heading
-    return sections.render("header", client=r.plan.client.name, as_of=r.as_of,
-                           audience_label=r.audience.capitalize(), first=r.diff.first, previous=r.diff.before)
+    return sections.render(
+        "header",
+        client=r.plan.client.name,
+        as_of=r.as_of,
+        audience_label=r.audience.capitalize(),
+        first=r.diff.first,
+        previous=r.diff.before,
+    )
 
 
 def _next(r: Report) -> dict[str, Any]:
     ms = r.snapshot.milestones
     horizon = r.as_of + dt.timedelta(days=UPCOMING_DAYS)
     upcoming = ms[(ms["status"] != "done") & (ms["due"] <= horizon)].sort_values("due") if len(ms) else ms
-    inputs = [f"{ci.description}{' (' + r.person(ci.owner) + ')' if ci.owner else ''}"
-              f"{', needed by ' + sections.day(ci.needed_by) if ci.needed_by else ''}"
-              for m in r.plan.milestones for ci in m.client_inputs if ci.received_on is None]
-    escalations = [f"risk triggered — {row['description']}; contingency: {row['contingency']}"
-                   for _, row in r.snapshot.risks.iterrows() if row["status"] == "triggered"]
-    escalations += [f"{row['title']} is late (due {sections.day(row['due'])})"
-                    for _, row in ms.iterrows() if row["status"] == "late"] if len(ms) else []
-    return {"upcoming": [{"title": m["title"], "due": m["due"], "owner": r.person(m["owner"]), "status": m["status"]}
-                         for _, m in upcoming.head(5).iterrows()] if len(ms) else [],
-            "inputs": inputs, "escalations": escalations}
+    inputs = [
+        f"{ci.description}{' (' + r.person(ci.owner) + ')' if ci.owner else ''}"
+        f"{', needed by ' + sections.day(ci.needed_by) if ci.needed_by else ''}"
+        for m in r.plan.milestones
+        for ci in m.client_inputs
+        if ci.received_on is None
+    ]
+    escalations = [
+        f"risk triggered — {row['description']}; contingency: {row['contingency']}"
+        for _, row in r.snapshot.risks.iterrows()
+        if row["status"] == "triggered"
+    ]
+    escalations += (
+        [
+            f"{row['title']} is late (due {sections.day(row['due'])})"
+            for _, row in ms.iterrows()
+            if row["status"] == "late"
+        ]
+        if len(ms)
+        else []
+    )
+    return {
+        "upcoming": [
+            {"title": m["title"], "due": m["due"], "owner": r.person(m["owner"]), "status": m["status"]}
+            for _, m in upcoming.head(5).iterrows()
+        ]
+        if len(ms)
+        else [],
+        "inputs": inputs,
+        "escalations": escalations,
+    }
 
 
 def _summary(r: Report) -> str:
     h = r.snapshot.health
-    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"]))
-    goals = [{"statement": g["statement"], "status": g["status"], "detail": goal_detail(r, g["metrics"])}
-             for _, g in r.snapshot.goals.iterrows()]
-    return sections.render("summary", health={"score": h.score, "band": h.band, "reasons": health_reasons(r),
-                                              "missing": [names.get(m, m) for m in h.missing]},
-                           goals=goals, changed=change_lines(r), why=why_lines(r), first=r.diff.first, **_next(r))
+    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
+    goals = [
+        {"statement": g["statement"], "status": g["status"], "detail": goal_detail(r, g["metrics"])}
+        for _, g in r.snapshot.goals.iterrows()
+    ]
+    return sections.render(
+        "summary",
+        health={
+            "score": h.score,
+            "band": h.band,
+            "reasons": health_reasons(r),
+            "missing": [names.get(m, m) for m in h.missing],
+        },
+        goals=goals,
+        changed=change_lines(r),
+        why=why_lines(r),
+        first=r.diff.first,
+        **_next(r),
+    )
 
 
 def _lead_note(r: Report, metric: str) -> str:
@@ -78,82 +120,185 @@ def metric_blocks(r: Report) -> list[tuple[str, dict[str, Any]]]:
         heading = "Metrics" if i == 0 else None
         intro = "Lead indicators (forward signals) first, then lag indicators (outcomes)." if i == 0 else None
         data = dict(row)
-        data.update(forecast=row["forecast_date"], lead_note=_lead_note(r, row["metric"]) if row["kind"] == "lead" else "")
+        data.update(
+            forecast=row["forecast_date"],
+            lead_note=_lead_note(r, row["metric"]) if row["kind"] == "lead" else "",
+        )
         out.append((sections.render("metric", m=data, heading=heading, intro=intro), row))
     return out
 
 
 def _checklist(r: Report) -> str:
     crit = r.snapshot.criteria
-    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"]))
+    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"], strict=False))
     rows = []
     for _, m in r.snapshot.milestones.iterrows():
         cs = crit[crit["milestone"] == m["milestone"]]
         slip = m["slip_days"]
-        slip_text = "" if slip != slip else (f"{int(slip)} days late" if slip > 0 else
-                                             f"{-int(slip)} days early" if slip < 0 else "on the due date")
-        rows.append({"title": m["title"], "status": m["status"], "due": m["due"], "owner": r.person(m["owner"]),
-                     "critical": bool(m["critical"]), "leap": bool(m["leap"]), "achieved_on": m["achieved_on"],
-                     "slip": slip_text, "blocked_by": ", ".join(m["blocked_by"]) if m["status"] == "blocked" else "",
-                     "criteria": [{"label": c["label"], "holds": bool(c["holds"]),
-                                   "current": fmt(c["current"], units.get(c["metric"], "")) if c["kind"] == "metric" else ""}
-                                  for _, c in cs.iterrows()]})
+        slip_text = (
+            ""
+            if slip != slip
+            else (
+                f"{int(slip)} days late"
+                if slip > 0
+                else f"{-int(slip)} days early"
+                if slip < 0
+                else "on the due date"
+            )
+        )
+        rows.append(
+            {
+                "title": m["title"],
+                "status": m["status"],
+                "due": m["due"],
+                "owner": r.person(m["owner"]),
+                "critical": bool(m["critical"]),
+                "leap": bool(m["leap"]),
+                "achieved_on": m["achieved_on"],
+                "slip": slip_text,
+                "blocked_by": ", ".join(m["blocked_by"]) if m["status"] == "blocked" else "",
+                "criteria": [
+                    {
+                        "label": c["label"],
+                        "holds": bool(c["holds"]),
+                        "current": fmt(c["current"], units.get(c["metric"], ""))
+                        if c["kind"] == "metric"
+                        else "",
+                    }
+                    for _, c in cs.iterrows()
+                ],
+            }
+        )
     return sections.render("checklist", milestones=rows)
 
 
 def _raci(r: Report) -> dict[str, Any]:
-    people = [p for p in r.plan.people if any(p.id in getattr(m.raci, role) for m in r.plan.milestones if m.raci
-                                              for role in ("responsible", "accountable", "consulted", "informed"))]
+    people = [
+        p
+        for p in r.plan.people
+        if any(
+            p.id in getattr(m.raci, role)
+            for m in r.plan.milestones
+            if m.raci
+            for role in ("responsible", "accountable", "consulted", "informed")
+        )
+    ]
     rows = []
     for m in r.plan.milestones:
         cells = []
         for p in people:
-            letters = "".join(k for k, role in (("R", "responsible"), ("A", "accountable"), ("C", "consulted"),
-                                                 ("I", "informed")) if m.raci and p.id in getattr(m.raci, role))
+            letters = "".join(
+                k
+                for k, role in (
+                    ("R", "responsible"),
+                    ("A", "accountable"),
+                    ("C", "consulted"),
+                    ("I", "informed"),
+                )
+                if m.raci and p.id in getattr(m.raci, role)
+            )
             cells.append(letters)
         rows.append({"title": m.title, "cells": cells})
     return {"people": [p.name for p in people], "rows": rows}
 
 
 def _operations(r: Report) -> str:
-    risks = [{**row, "owner": r.person(row["owner"]),
-              "trigger": (f"{row['metric']} {row['op']} {fmt(row['value'])}" + (f" after {sections.day(row['after'])}"
-                          if row["after"] else "")) if row["metric"] else "—"} for row in _records(r.snapshot.risks)]
-    changes = [{"description": c.description, "requested_on": c.requested_on, "by": r.person(c.by),
-                "impact": ", ".join(x for x in (f"{c.impact.days:+d} days" if c.impact.days else "",
-                                                f"cost {fmt(c.impact.cost)}" if c.impact.cost else "",
-                                                c.impact.scope or "") if x) or "—",
-                "status": c.status, "decided_on": c.decided_on} for c in r.plan.changes]
-    cadence = [{"ritual": c.ritual, "audience": c.audience, "channel": c.channel,
-                "next": [f"{d:%a %-d %b %H:%M}" for d in next_dates(r.plan, c, r.as_of)]} for c in r.plan.cadence]
-    escalation = [f"{', '.join(r.person(p) for p in e.contacts)} — {e.when}"
-                  for e in sorted(r.plan.escalation, key=lambda e: e.level)]
-    return sections.render("operations", risks=risks, changes=changes, decisions=r.plan.decisions, raci=_raci(r),
-                           cadence=cadence, escalation=escalation)
+    risks = [
+        {
+            **row,
+            "owner": r.person(row["owner"]),
+            "trigger": (
+                f"{row['metric']} {row['op']} {fmt(row['value'])}"
+                + (f" after {sections.day(row['after'])}" if row["after"] else "")
+            )
+            if row["metric"]
+            else "—",
+        }
+        for row in _records(r.snapshot.risks)
+    ]
+    changes = [
+        {
+            "description": c.description,
+            "requested_on": c.requested_on,
+            "by": r.person(c.by),
+            "impact": ", ".join(
+                x
+                for x in (
+                    f"{c.impact.days:+d} days" if c.impact.days else "",
+                    f"cost {fmt(c.impact.cost)}" if c.impact.cost else "",
+                    c.impact.scope or "",
+                )
+                if x
+            )
+            or "—",
+            "status": c.status,
+            "decided_on": c.decided_on,
+        }
+        for c in r.plan.changes
+    ]
+    cadence = [
+        {
+            "ritual": c.ritual,
+            "audience": c.audience,
+            "channel": c.channel,
+            "next": [f"{d:%a %-d %b %H:%M}" for d in next_dates(r.plan, c, r.as_of)],
+        }
+        for c in r.plan.cadence
+    ]
+    escalation = [
+        f"{', '.join(r.person(p) for p in e.contacts)} — {e.when}"
+        for e in sorted(r.plan.escalation, key=lambda e: e.level)
+    ]
+    return sections.render(
+        "operations",
+        risks=risks,
+        changes=changes,
+        decisions=r.plan.decisions,
+        raci=_raci(r),
+        cadence=cadence,
+        escalation=escalation,
+    )
 
 
 def _appendix(r: Report) -> str:
-    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"]))
-    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"]))
-    tables = [{"name": names[m], "unit": units[m], "rows": [{"date": d.date(), "value": v} for d, v in
-                                                             zip(g["date"].tail(12), g["value"].tail(12))]}
-              for m, g in r.snapshot.series.groupby("metric", sort=False)]
+    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
+    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"], strict=False))
+    tables = [
+        {
+            "name": names[m],
+            "unit": units[m],
+            "rows": [
+                {"date": d.date(), "value": v}
+                for d, v in zip(g["date"].tail(12), g["value"].tail(12), strict=False)
+            ],
+        }
+        for m, g in r.snapshot.series.groupby("metric", sort=False)
+    ]
     fresh = [{**f, "metric": names.get(f["metric"], f["metric"])} for f in _records(r.freshness)]
     # the client sees which numbers are missing, never connection details (hosts, paths, users): those
     # stay with the team, in `csnb status` and the run log
-    errors = [f"{names.get(e.metric, e.metric) if e.metric else 'Every metric'}: the data could not be loaded "
-              f"from source {e.source!r}; the team has the details." for e in r.snapshot.source_errors]
+    errors = [
+        f"{names.get(e.metric, e.metric) if e.metric else 'Every metric'}: the data could not be loaded "
+        f"from source {e.source!r}; the team has the details."
+        for e in r.snapshot.source_errors
+    ]
     return sections.render("appendix", freshness=fresh, tables=tables, errors=errors)
 
 
 def html(r: Report, section: str) -> str:
     """HTML of a section without its charts."""
-    builders = {"header": _header, "summary": _summary, "milestones": lambda r: sections.render("milestones") + _checklist(r),
-                "operations": _operations, "glossary": lambda r: sections.render(
-                    "glossary", rules=RULES, glossary=sorted(r.plan.glossary.items())),
-                "appendix": _appendix,
-                "lessons": lambda r: sections.render("lessons", lessons=r.lessons),
-                "metrics": lambda r: "".join(h for h, _ in metric_blocks(r))}
+    builders = {
+        "header": _header,
+        "summary": _summary,
+        "milestones": lambda r: sections.render("milestones") + _checklist(r),
+        "operations": _operations,
+        "glossary": lambda r: sections.render(
+            "glossary", rules=RULES, glossary=sorted(r.plan.glossary.items())
+        ),
+        "appendix": _appendix,
+        "lessons": lambda r: sections.render("lessons", lessons=r.lessons),
+        "metrics": lambda r: "".join(h for h, _ in metric_blocks(r)),
+    }
     return builders[section](r)
 
 
@@ -172,7 +317,9 @@ def show(r: Report, section: str) -> None:
     elif section == "milestones":
         display(HTML(sections.render("milestones")))
         if len(r.snapshot.milestones):
-            charts.display_chart(charts.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline")
+            charts.display_chart(
+                charts.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
+            )
         display(HTML(_checklist(r)))
     else:
         display(HTML(html(r, section)))

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csnb.plan.models import Plan
 from csnb.indicators.snapshot import Snapshot
+from csnb.plan.models import Plan
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 DAY = dt.timedelta(days=1)

@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csnb.errors import CsnbError
-from csnb.templating import render as render_template
 from csnb.store.lessons import Filters, KnowledgeBase, open_kb, tags_text
+from csnb.templating import render as render_template
 
 if TYPE_CHECKING:
+    from csnb.indicators.snapshot import Snapshot
     from csnb.plan.models import Plan
     from csnb.retro.facts import Facts
     from csnb.retro.team import Retro
-    from csnb.indicators.snapshot import Snapshot
 
 SUGGEST_LIMIT = 5
 NEXT_MILESTONES = 3  # "the milestones due next": the first three not done, by due date

@@ -56,8 +56,8 @@ class RetroReport:
 
     def record(self, store_url: str | None) -> int:
         """Upsert the retro's lessons into the knowledge base at ``store_url``; return how many."""
-        from csnb.store.lessons import open_kb
         from csnb.retro.lessons import record_retro
+        from csnb.store.lessons import open_kb
 
         if not store_url or self.retro is None:
             return 0
@@ -76,8 +76,8 @@ def prepare_retro(
     project_root: str | Path | None = None,
 ) -> RetroReport:
     """Load the plan, pull its data up to ``as_of``, compute the facts, read the retro file if any."""
-    from csnb.project.config import load_config
     from csnb.indicators.evaluation import evaluate
+    from csnb.project.config import load_config
     from csnb.sources import pull
 
     plan_obj = load_plan(plan)

@@ -12,8 +12,8 @@ from pydantic import Field, ValidationError, field_validator
 
 from csnb.errors import InputError, Issue
 from csnb.plan.load import _pydantic_issues
-from csnb.plan.models import Id, Model, Plan, Stage, Text
 from csnb.plan.located import Located, load_located
+from csnb.plan.models import Id, Model, Plan, Stage, Text
 
 Category = Literal[
     "process", "people", "technology", "data", "communication", "scope", "vendor", "commercial"

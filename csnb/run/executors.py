@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from csnb.errors import ConfigError
-from csnb.registry import executors as registry
 from csnb.run.engines import is_warm
 from csnb.run.job import Job, Result
 
 Done = Callable[[Result], None]
-
-
 
 
 def _is_warm(engine: str) -> bool:

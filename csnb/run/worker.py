@@ -297,7 +297,6 @@ def main() -> None:
         warm_up()  # pins native thread pools before numpy and pyarrow load
     import papermill  # noqa: F401
 
-    from csnb.render import exporter as render
     from csnb.store import runs as store  # noqa: F401 - import once here, not once per job
 
     send(results, READY)

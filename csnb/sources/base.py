@@ -42,7 +42,7 @@ class Redactor:
 
 
 def resolve_env(text: str, env: Mapping[str, str], redactor: Redactor) -> str:
-    """``text`` with ``${VAR}`` and ``${VAR:-default}`` replaced from ``env``; substituted values become secrets."""
+    """``text`` with ``${VAR}`` and ``${VAR:-default}`` replaced from ``env``; the values become secrets."""
 
     def substitute(match) -> str:
         name, default = match.group(1), match.group(2)

@@ -41,8 +41,13 @@ class FileSource(MetricSource):
             raw = self.read(path)
         except Exception as exc:  # noqa: BLE001 - parsers raise many kinds; all mean "unreadable"
             raise SourceError(f"cannot read {self.spec.path} as {self.kind}: {first_line(exc)}") from None
-        self._rows = pick_columns(raw, self.spec.columns, ("date", "value"), ("client", "metric", "segment"),
-                                  f"the file {self.spec.path}")
+        self._rows = pick_columns(
+            raw,
+            self.spec.columns,
+            ("date", "value"),
+            ("client", "metric", "segment"),
+            f"the file {self.spec.path}",
+        )
 
     def fetch(self, metric: Metric, start: dt.date, end: dt.date) -> pd.DataFrame:
         """The rows of this metric (and this plan's client, when the file names clients)."""

@@ -28,15 +28,27 @@ LATEST = dt.date(9999, 12, 31)
 def _empty_frame() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({"client": pd.Series(dtype="str"), "metric": pd.Series(dtype="str"),
-                         "date": pd.Series(dtype="datetime64[ns]"), "value": pd.Series(dtype="float64")})
+    return pd.DataFrame(
+        {
+            "client": pd.Series(dtype="str"),
+            "metric": pd.Series(dtype="str"),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "value": pd.Series(dtype="float64"),
+        }
+    )
 
 
 def _empty_freshness() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({"source": pd.Series(dtype="str"), "metric": pd.Series(dtype="str"),
-                         "newest": pd.Series(dtype="object"), "rows": pd.Series(dtype="int64")})
+    return pd.DataFrame(
+        {
+            "source": pd.Series(dtype="str"),
+            "metric": pd.Series(dtype="str"),
+            "newest": pd.Series(dtype="object"),
+            "rows": pd.Series(dtype="int64"),
+        }
+    )
 
 
 @dataclass
@@ -85,8 +97,12 @@ def _fetch(source: MetricSource, metric: Metric, start: dt.date, end: dt.date) -
 
 def _freshness(name: str, metric: Metric, rows: pd.DataFrame) -> dict:
     newest = rows["date"].max() if len(rows) else None
-    return {"source": name, "metric": metric.id, "newest": newest.date() if newest is not None else None,
-            "rows": len(rows)}
+    return {
+        "source": name,
+        "metric": metric.id,
+        "newest": newest.date() if newest is not None else None,
+        "rows": len(rows),
+    }
 
 
 def _open(plan: Plan, name: str, env: Mapping[str, str] | None) -> MetricSource:
@@ -96,7 +112,9 @@ def _open(plan: Plan, name: str, env: Mapping[str, str] | None) -> MetricSource:
     try:
         cls = registry.get(spec.kind)
     except ConfigError:
-        raise SourceError(f"unknown source kind {spec.kind!r}; known kinds: {', '.join(registry.kinds())}") from None
+        raise SourceError(
+            f"unknown source kind {spec.kind!r}; known kinds: {', '.join(registry.kinds())}"
+        ) from None
     return cls(name, spec, plan, env)
 
 
@@ -115,8 +133,14 @@ class _Batch:
     fresh: list[dict] = field(default_factory=list)
 
 
-def _pull_source(plan: Plan, name: str, metrics: list[Metric], span: tuple[dt.date, dt.date],
-                 env: Mapping[str, str] | None, batch: _Batch) -> None:
+def _pull_source(
+    plan: Plan,
+    name: str,
+    metrics: list[Metric],
+    span: tuple[dt.date, dt.date],
+    env: Mapping[str, str] | None,
+    batch: _Batch,
+) -> None:
     """Pull every metric of one source over one connection; failures become errors in ``batch``."""
     client, source = plan.client.id, None
     try:
@@ -152,8 +176,13 @@ def _assemble(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable", ignore_index=True)
 
 
-def pull(plan: Plan, *, start: dt.date | None = None, end: dt.date | None = None,
-         env: Mapping[str, str] | None = None) -> Observations:
+def pull(
+    plan: Plan,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Observations:
     """Pull every metric of ``plan`` between ``start`` and ``end`` (inclusive) from its sources."""
     import pandas as pd
 
@@ -166,6 +195,11 @@ def pull(plan: Plan, *, start: dt.date | None = None, end: dt.date | None = None
     batch = _Batch()
     for name, metrics in by_source.items():
         _pull_source(plan, name, metrics, span, env, batch)
-    freshness = pd.DataFrame(batch.fresh, columns=["source", "metric", "newest", "rows"]) if batch.fresh \
+    freshness = (
+        pd.DataFrame(batch.fresh, columns=["source", "metric", "newest", "rows"])
+        if batch.fresh
         else _empty_freshness()
-    return Observations(_assemble(batch.parts), batch.errors, freshness.astype({"source": "str", "metric": "str"}))
+    )
+    return Observations(
+        _assemble(batch.parts), batch.errors, freshness.astype({"source": "str", "metric": "str"})
+    )

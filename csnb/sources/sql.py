@@ -46,7 +46,9 @@ class SqlSource(MetricSource):
         try:
             url = make_url(self.resolve(self.spec.url))
         except (ArgumentError, ValueError):
-            raise SourceError("`url` is not an SQLAlchemy URL (dialect+driver://user@host:port/database)") from None
+            raise SourceError(
+                "`url` is not an SQLAlchemy URL (dialect+driver://user@host:port/database)"
+            ) from None
         self.redact.add(url.password)
         return self._sqlite_file(url) if url.get_backend_name() == "sqlite" else url
 
@@ -57,8 +59,10 @@ class SqlSource(MetricSource):
         path = Path(db) if Path(db).is_absolute() else (self.plan_folder() / db).resolve()
         if not path.is_file():
             # SQLite would create an empty database and fail later with a puzzling "no such table"
-            raise SourceError(f"SQLite database file not found: {path}; check `url` (relative paths start "
-                              "at the plan's folder)")
+            raise SourceError(
+                f"SQLite database file not found: {path}; check `url` (relative paths start "
+                "at the plan's folder)"
+            )
         return url.set(database=str(path))
 
     def _connect_args(self, url: Any) -> dict[str, Any]:
@@ -67,8 +71,12 @@ class SqlSource(MetricSource):
         if backend == "sqlite":
             return {"timeout": seconds}  # how long to wait for another writer's lock
         if backend == "postgresql" and driver in ("psycopg", "psycopg2"):
-            options = " ".join(filter(None, [str(url.query.get("options", "")),
-                                             f"-c statement_timeout={math.ceil(seconds * 1000)}"]))
+            options = " ".join(
+                filter(
+                    None,
+                    [str(url.query.get("options", "")), f"-c statement_timeout={math.ceil(seconds * 1000)}"],
+                )
+            )
             return {"connect_timeout": max(2, math.ceil(seconds)), "options": options}
         if backend in ("mysql", "mariadb") and driver in ("pymysql", "mysqldb"):
             # the socket timeout is a backstop: the server-side limit set on connect fires first
@@ -77,8 +85,10 @@ class SqlSource(MetricSource):
 
     def _mysql_statement_limit(self, dbapi_conn: Any, _record: Any) -> None:
         seconds = self.spec.timeout
-        limits = (("SET SESSION max_statement_time = %s", seconds),  # MariaDB, in seconds
-                  ("SET SESSION max_execution_time = %s", math.ceil(seconds * 1000)))  # MySQL, in ms
+        limits = (
+            ("SET SESSION max_statement_time = %s", seconds),  # MariaDB, in seconds
+            ("SET SESSION max_execution_time = %s", math.ceil(seconds * 1000)),
+        )  # MySQL, in ms
         cursor = dbapi_conn.cursor()
         try:
             for statement, value in limits:
@@ -108,8 +118,10 @@ class SqlSource(MetricSource):
             self._conn = self._engine.connect()
         except Exception as exc:  # noqa: BLE001 - every driver raises its own kind
             where = url.render_as_string(hide_password=True)
-            raise SourceError(f"cannot connect to {where}: {_message(getattr(exc, 'orig', None) or exc)}; "
-                              "check the URL, the network and that the server is running") from None
+            raise SourceError(
+                f"cannot connect to {where}: {_message(getattr(exc, 'orig', None) or exc)}; "
+                "check the URL, the network and that the server is running"
+            ) from None
 
     def close(self) -> None:
         """Close the connection and dispose of the engine."""
@@ -132,15 +144,21 @@ class SqlSource(MetricSource):
         names = list(stmt.compile().params)
         unknown = [n for n in names if n not in PARAMETERS]
         if unknown:
-            raise SourceError(f"the query names :{', :'.join(unknown)}, which csnb does not bind; "
-                              "use :client, :metric, :start and :end only")
-        values = {"client": (self.plan.client.id, String()), "metric": (self.series(metric), String()),
-                  "start": (start, Date()), "end": (end, Date())}
+            raise SourceError(
+                f"the query names :{', :'.join(unknown)}, which csnb does not bind; "
+                "use :client, :metric, :start and :end only"
+            )
+        values = {
+            "client": (self.plan.client.id, String()),
+            "metric": (self.series(metric), String()),
+            "start": (start, Date()),
+            "end": (end, Date()),
+        }
         return stmt.bindparams(*(bindparam(n, values[n][0], type_=values[n][1]) for n in names))
 
     @contextmanager
     def _deadline(self):
-        """On SQLite, abort the running statement once the timeout has passed (it has no server-side limit)."""
+        """On SQLite, abort the running statement once the timeout has passed (no server-side limit there)."""
         raw = self._conn.connection.driver_connection if self._conn.dialect.name == "sqlite" else None
         if raw is None:
             yield
@@ -165,7 +183,9 @@ class SqlSource(MetricSource):
             with self._deadline():
                 result = self._conn.execute(stmt)
                 if not result.returns_rows:
-                    raise SourceError("the query returns no rows; write a SELECT returning `date` and `value`")
+                    raise SourceError(
+                        "the query returns no rows; write a SELECT returning `date` and `value`"
+                    )
                 raw = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
         except SourceError:
             raise
@@ -187,10 +207,15 @@ class SqlSource(MetricSource):
         from sqlalchemy.exc import DBAPIError, OperationalError
 
         orig = getattr(exc, "orig", None) or exc
-        if self._interrupted or _error_code(orig) in TIMEOUT_CODES or (
-                isinstance(exc, OperationalError) and elapsed >= self.spec.timeout):
-            return (f"the query ran longer than the source's timeout ({self.spec.timeout:g} s) and was stopped; "
-                    "make it faster (an index, a narrower date range) or raise the source's `timeout`")
+        if (
+            self._interrupted
+            or _error_code(orig) in TIMEOUT_CODES
+            or (isinstance(exc, OperationalError) and elapsed >= self.spec.timeout)
+        ):
+            return (
+                f"the query ran longer than the source's timeout ({self.spec.timeout:g} s) and was stopped; "
+                "make it faster (an index, a narrower date range) or raise the source's `timeout`"
+            )
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             return f"the database connection was lost: {_message(orig)}; check the network and the server"
         return f"the query failed: {_message(orig)}; check the metric's `query`"

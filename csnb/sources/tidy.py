@@ -11,8 +11,13 @@ from csnb.errors import SourceError
 TIDY = ("client", "metric", "date", "value", "segment")
 
 
-def pick_columns(raw: pd.DataFrame, mapping: Mapping[str, str], required: Iterable[str],
-                 optional: Iterable[str], origin: str) -> pd.DataFrame:
+def pick_columns(
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    required: Iterable[str],
+    optional: Iterable[str],
+    origin: str,
+) -> pd.DataFrame:
     """The tidy columns of ``raw``, renamed; ``mapping`` is tidy name -> column name in the source."""
     by_lower = {str(c).lower(): c for c in raw.columns}
     picked: dict[str, str] = {}
@@ -24,8 +29,11 @@ def pick_columns(raw: pd.DataFrame, mapping: Mapping[str, str], required: Iterab
             picked[name] = found
         elif name in required or name in mapping:
             has = ", ".join(map(str, raw.columns)) or "no columns"
-            hint = f"name it {name!r} or map it in the source's `columns`" if name not in mapping else \
-                "fix the source's `columns`"
+            hint = (
+                f"name it {name!r} or map it in the source's `columns`"
+                if name not in mapping
+                else "fix the source's `columns`"
+            )
             raise SourceError(f"{origin} has no column {wanted!r} for {name} (it has: {has}); {hint}")
     return pd.DataFrame({name: raw[col].to_numpy(dtype=object) for name, col in picked.items()})
 
@@ -73,8 +81,10 @@ def check_duplicates(frame: pd.DataFrame) -> None:
     if dup.any():
         dates = frame.loc[dup, "date"].dt.strftime("%Y-%m-%d")
         per = " and segment" if "segment" in frame else ""
-        raise SourceError(f"more than one value per date{per} in {_sample(dates)}; aggregate to one row per "
-                          f"day{per} in the source, or add a `segment` column")
+        raise SourceError(
+            f"more than one value per date{per} in {_sample(dates)}; aggregate to one row per "
+            f"day{per} in the source, or add a `segment` column"
+        )
 
 
 def checked(raw: pd.DataFrame, timezone: str) -> pd.DataFrame:
