@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
 from csnb.retro.facts import compute_facts
-from csnb.retro.lessons import export_kb, record_retro, suggest, suggest_for_report
+from csnb.report.lessons import suggest, suggest_for_report
+from csnb.retro.lessons import export_kb, record_retro
 from csnb.retro.team import Retro
 from csnb.store.lessons import Filters, QueryError, open_kb
 
@@ -352,7 +353,7 @@ def test_kb_page_is_self_contained_and_escapes_what_people_typed(kb, tmp_path):
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     from csnb.demo.build import build_demo
-    from csnb.retro.lessons import write_demo_retros
+    from csnb.demo.retros import write_demo_retros
 
     list(build_demo(tmp_path))
     write_demo_retros(tmp_path)

@@ -262,7 +262,7 @@ def test_cli_rejects_a_malformed_retro_with_exit_2(demo):
 
 @pytest.mark.slow
 def test_cli_retro_writes_an_offline_page_and_records_lessons_once(demo):
-    from csnb.retro.lessons import write_demo_retros
+    from csnb.demo.retros import write_demo_retros
     from csnb.store.lessons import open_kb
 
     write_demo_retros(demo)

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
-from csnb.cli.core import app, main
+import sys
 
-__all__ = ["app", "main"]
+from csnb.cli import core, lab, lessons, runs, send  # each command group registers itself on `app`
+from csnb.cli.common import _say, app, err
+from csnb.errors import CsnbError, InputError
+
+__all__ = ["app", "core", "lab", "lessons", "main", "runs", "send"]
+
+
+def main() -> None:
+    """Entry point of the console script: map csnb errors to messages and exit codes."""
+    try:
+        app()
+    except InputError as exc:
+        for issue in exc.issues:
+            _say(str(issue), "red", err)
+        sys.exit(exc.exit_code)
+    except CsnbError as exc:
+        _say(f"error: {exc}", "red", err)
+        sys.exit(exc.exit_code)

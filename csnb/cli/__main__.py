@@ -1,5 +1,5 @@
 """``python -m csnb.cli``: the same as the ``csnb`` command."""
 
-from csnb.cli.core import main
+from csnb.cli import main
 
 main()

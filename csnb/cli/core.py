@@ -1,50 +1,16 @@
-"""The ``csnb`` command line: argument parsing only; every command calls one library function."""
+"""``csnb validate``, ``schema``, ``init``, ``demo`` and ``status``: plans and the project."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from csnb import __version__
-from csnb.errors import CsnbError, InputError
-
-# pretty exceptions off: a traceback with locals could print a resolved secret
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="markdown",
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    help="Client success notebooks: run client success plans as code.",
-)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _say(text: str, style: str | None = None, console: Console = out) -> None:
-    # markup=False: plan text is user input and must never be read as rich markup
-    console.print(text, markup=False, style=style)
-
-
-def _version(value: bool) -> None:
-    if value:
-        _say(f"csnb {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """Client success notebooks: run client success plans as code."""
+from csnb.cli.common import _date, _say, app, err, out
+from csnb.errors import InputError
 
 
 @app.command()
@@ -122,15 +88,6 @@ def demo(
         _say(line)
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
-
-
 @app.command()
 def status(
     client: Annotated[str | None, typer.Argument(help="Client id (the plan's file name).")] = None,
@@ -151,28 +108,3 @@ def status(
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:
         print_status(result, out)
-
-
-def _register_command_modules() -> None:
-    # each command family lives in its own module and registers itself on `app`
-    from csnb.cli import send as cli_send  # noqa: F401
-
-
-_register_command_modules()
-
-
-def main() -> None:
-    """Entry point of the console script: map csnb errors to messages and exit codes."""
-    try:
-        app()
-    except InputError as exc:
-        for issue in exc.issues:
-            _say(str(issue), "red", err)
-        sys.exit(exc.exit_code)
-    except CsnbError as exc:
-        _say(f"error: {exc}", "red", err)
-        sys.exit(exc.exit_code)
-
-
-if __name__ == "__main__":
-    main()

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from csnb.cli.core import _date, _say, app
+from csnb.cli.common import _date, _say, app
 from csnb.errors import CsnbError
 
 NOTEBOOK = "exploration.ipynb"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from csnb.cli.core import _date, _say, app, err
+from csnb.cli.common import _date, _say, app, err
 
 lessons_app = typer.Typer(
     no_args_is_help=True,
@@ -217,7 +217,7 @@ def suggest(
 
     Example: `csnb lessons suggest fernhill`
     """
-    from csnb.retro.lessons import suggest_lessons
+    from csnb.report.lessons import suggest_lessons
 
     rows = suggest_lessons(client, as_of=_date(as_of, "--as-of"), store_url=store, limit=limit)
     if as_json:

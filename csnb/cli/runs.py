@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from csnb.cli.core import _date, _say, app, err, out
+from csnb.cli.common import _date, _say, app, err, out
 from csnb.errors import InputError
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from csnb.cli.core import _date, _say, app, err
+from csnb.cli.common import _date, _say, app, err
 
 
 @app.command()

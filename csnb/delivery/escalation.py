@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from csnb.delivery.send import Courier, Delivered, DeliveryError, Outgoing, new_message, subject_line
+from csnb.delivery.courier import Courier, Delivered
+from csnb.delivery.message import Outgoing, new_message, subject_line
+from csnb.delivery.smtp import DeliveryError
 from csnb.templating import environment
 
 if TYPE_CHECKING:

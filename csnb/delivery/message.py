@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
 from csnb.errors import ConfigError
+from csnb.plan.people import recipients
 from csnb.render.exporter import COLOUR
 from csnb.templating import environment, template_folder
 
@@ -26,27 +27,11 @@ if TYPE_CHECKING:
     from csnb.project.folder import Project
 
 TEMPLATES = template_folder("delivery") / "mail"
-GROUPS = {
-    "client": lambda p: p.side == "client",
-    "provider": lambda p: p.side == "provider",
-    "client-executives": lambda p: p.side == "client" and p.executive,
-    "provider-executives": lambda p: p.side == "provider" and p.executive,
-    "everyone": lambda p: True,
-}
 PNG_SCALE = 2  # crisp on high-density screens; a chart stays around 100-150 kB
 CHART = re.compile(r"(<div\b[^>]*\bcsnb-chart\b[^>]*>)\s*(<svg\b.*?</svg>)", re.S)
 LABEL = re.compile(r'aria-label="([^"]*)"')
 DATA_IMG = re.compile(r'src="data:(image/(?:png|jpeg|gif));base64,([A-Za-z0-9+/=\s]+)"')
 SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"')
-
-
-# -- recipients -----------------------------------------------------------------------------------------
-
-
-def recipients(plan: Plan, ritual: Ritual) -> list[Person]:
-    """The people a ritual names, groups expanded, each once, in the plan's order."""
-    wanted = set(ritual.recipients)
-    return [p for p in plan.people if p.id in wanted or any(GROUPS[g](p) for g in wanted & set(GROUPS))]
 
 
 # -- building messages ----------------------------------------------------------------------------------

@@ -254,7 +254,7 @@ def build_demo(folder: str | os.PathLike[str] = ".", seed: int = 7) -> Iterator[
             f"ok {display_path(path)}: {plan.client.id} — {len(plan.metrics)} metrics, "
             f"{len(plan.milestones)} milestones, {len(plan.risks)} risks"
         )
-    from csnb.retro.lessons import write_demo_retros
+    from csnb.demo.retros import write_demo_retros
 
     for path in write_demo_retros(root):  # the team's retro input; `csnb retro` turns it into lessons
         yield f"wrote {display_path(path)}"

@@ -1,10 +1,12 @@
 """The demo's retro files: the team's judgement after completed milestones of two demo clients.
 
-The texts are fixed so the demo is byte-identical on every build; ``csnb.lessons.write_demo_retros``
-writes them to ``parameters/retros/<client>/<milestone>.yaml``.
+The texts are fixed so the demo is byte-identical on every build; ``write_demo_retros`` writes them
+to ``parameters/retros/<client>/<milestone>.yaml`` (``csnb retro`` then runs each).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 NORTHWIND_M2 = """\
 # Retrospective of M2 (Agent onboarding and training), held two days after it was met, a day late.
@@ -156,3 +158,14 @@ DEMO_RETROS: dict[tuple[str, str], str] = {
     ("acme", "M2"): ACME_M2,
     ("fernhill", "M1"): FERNHILL_M1,
 }
+
+
+def write_demo_retros(folder: str | Path) -> list[Path]:
+    """Write the demo's retro files under ``folder`` (a project root); return their paths."""
+    out = []
+    for (client, milestone), text in DEMO_RETROS.items():
+        path = Path(folder) / "parameters" / "retros" / client / f"{milestone}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out

@@ -45,8 +45,8 @@ def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
     """One ritual as a recurring event in the client's time zone."""
     from icalendar import Event, vCalAddress, vRecur, vText
 
-    from csnb.delivery.send import recipients
     from csnb.plan.cadence import ritual_start
+    from csnb.plan.people import recipients
 
     hour, minute = (int(x) for x in ritual.time.split(":"))
     start = dt.datetime.combine(

@@ -7,9 +7,9 @@ from typing import Any
 
 from csnb.errors import Issue
 from csnb.plan.located import Located
+from csnb.plan.people import GROUPS
 from csnb.registry import sources as registry
 
-GROUPS = ("client", "provider", "client-executives", "provider-executives", "everyone")
 Parts = dict[str, list[tuple[Any, Any]]]
 Add = Callable[[tuple, str], None]
 

@@ -116,7 +116,7 @@ def prepare(
     lessons: list[dict[str, Any]] = []
     if audience == "operator" and store_url:
         try:
-            from csnb.retro.lessons import suggest_for_report
+            from csnb.report.lessons import suggest_for_report
         except ImportError:  # the knowledge base is optional for a report
             suggest_for_report = None
         if suggest_for_report:

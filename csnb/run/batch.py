@@ -344,7 +344,7 @@ def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str,
     """Report states from the store, after closing runs a killed batch left open on this machine."""
     from sqlalchemy.engine import make_url
 
-    from csnb.run.worker import pid_alive
+    from csnb.run.process import pid_alive
     from csnb.store.runs import Store
 
     parsed = make_url(store_url)

@@ -157,7 +157,7 @@ class DaskExecutor:
         try:
             return future.result()
         except Exception as exc:  # noqa: BLE001 - a lost worker (KilledWorker) or an unexpected error
-            from csnb.run.worker import worker_failure
+            from csnb.run.job import worker_failure
 
             first = str(exc).splitlines()[0][:300] if str(exc) else ""
             reason = f"the Dask task failed: {type(exc).__name__}: {first}"

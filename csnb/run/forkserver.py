@@ -29,7 +29,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from csnb.errors import CsnbError
-from csnb.run.job import Job, Result
+from csnb.run.job import Job, Result, worker_failure
+from csnb.run.process import describe_exit, detach, saved_env
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 WARM_MODULES = (
@@ -47,7 +48,6 @@ WARM_MODULES = (
     "ipykernel.ipkernel",
     "ipykernel.debugger",  # imports debugpy: a quarter of a second in every forked kernel otherwise
 )
-_saved_env: dict[str, str | None] = {}
 
 
 class WarmError(CsnbError):
@@ -58,7 +58,7 @@ def pin_native_threads() -> None:
     """One thread for OpenBLAS, OpenMP and MKL, none for Arrow's jemalloc; before numpy or pyarrow load."""
     pins = {**dict.fromkeys(THREAD_VARS, "1"), "JE_ARROW_MALLOC_CONF": "background_thread:false"}
     for name, value in pins.items():
-        _saved_env.setdefault(name, os.environ.get(name))
+        saved_env.setdefault(name, os.environ.get(name))
         os.environ[name] = value
 
 
@@ -100,7 +100,7 @@ def warm_up(modules: list[str] | tuple[str, ...] = ()) -> None:
     if "numpy" not in sys.modules:
         pin_native_threads()
     # debugpy warns on stderr about frozen modules when imported; reports do not debug
-    _saved_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION"))
+    saved_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION"))
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     wanted = [m for m in (*WARM_MODULES, *modules) if m not in _warmed]
     for name in wanted:
@@ -156,8 +156,6 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
     except OSError as exc:
         os.close(read_fd)
         os.close(write_fd)
-        from csnb.run.worker import worker_failure
-
         return worker_failure(job, f"its report process could not start ({exc})", owner_pid, 0.0)
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
@@ -178,8 +176,6 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
                 result.phases["start"] = result.phases.get("start", 0.0) + max(0.0, overhead)
             result.duration += max(0.0, overhead)
             return result
-    from csnb.run.worker import describe_exit, worker_failure
-
     reason = f"DeadKernelError: its report process died ({describe_exit(os.waitstatus_to_exitcode(status))})"
     return worker_failure(job, reason, owner_pid, time.perf_counter() - started)
 
@@ -257,64 +253,3 @@ def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)  # never run the parent's atexit handlers or finalizers here
-
-
-def detach(parent: int, keep_fd: int | None = None) -> None:
-    """In a fork: own session, dies with ``parent``, no inherited descriptors but ``keep_fd``, user env."""
-    freeze_inherited()
-    os.setsid()  # a kill of this process's group hits only it and what it started
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)  # the parent died between fork and prctl
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)  # the worker's job stream is not for report code
-    os.close(null)
-    if keep_fd is None:
-        os.closerange(3, _max_fd())
-    else:
-        os.closerange(3, keep_fd)
-        os.closerange(keep_fd + 1, _max_fd())
-    for name, value in _saved_env.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
-        signal.signal(signum, signal.SIG_DFL)
-    forget_event_loops()
-    if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed()  # the fork copied the parent's random state
-
-
-def freeze_inherited() -> None:
-    """Never collect what the fork copied: its finalizers belong to the parent.
-
-    A report forked from a process where notebook clients had run once died of libzmq's abort
-    "Bad file descriptor (src/epoll.cpp:86)": garbage zmq objects copied by the fork, finalized here
-    on descriptors this fork has closed. Frozen objects are never collected in the fork.
-    """
-    import gc
-
-    gc.freeze()
-
-
-def forget_event_loops() -> None:
-    """Drop the event loops a fork copied: their descriptors are closed and their threads did not follow."""
-    import asyncio
-
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
-    utils = sys.modules.get("jupyter_core.utils")
-    if utils is not None:  # jupyter_core caches a loop per context and a runner thread per name
-        utils._loop.set(None)
-        utils._runner_map.clear()
-
-
-def _max_fd() -> int:
-    try:
-        return max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1
-    except (OSError, ValueError):
-        return os.sysconf("SC_OPEN_MAX")

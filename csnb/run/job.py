@@ -14,6 +14,7 @@ from typing import Any
 
 from csnb.errors import CsnbError, RunError
 from csnb.run.engines import DEFAULT_ENGINE, papermill_options
+from csnb.store.runs import Store
 
 REPORT_NOTEBOOK = "client_report.ipynb"
 
@@ -255,8 +256,6 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
 def _open_run(job: Job) -> tuple[Any, int]:
     if not job.store_url:
         return None, 0
-    from csnb.store.runs import Store
-
     store = Store(job.store_url)
     run_id = store.start_run(job.run_key or new_run_key(job), **run_values(job), pid=os.getpid())
     return store, run_id
@@ -287,3 +286,44 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return ""
+
+
+def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> Result:
+    """The failed result of a job whose worker never answered: keep its notebook and close its run row."""
+    notebook = salvage(job, worker_pid)
+    cell = running_cell(notebook)
+    error = f"client {job.client}: {reason}" + (f" while running cell {cell}" if cell else "")
+    if job.store_url and job.run_key:
+        store = Store(job.store_url)
+        try:
+            store.close_run(
+                job.run_key,
+                "failed",
+                error=error,
+                outputs={"notebook": str(notebook)} if notebook else None,
+                duration=duration,
+                **run_values(job),
+            )
+        finally:
+            store.dispose()
+    return Result(
+        job.client,
+        job.audience,
+        job.as_of.isoformat(),
+        "failed",
+        duration,
+        notebook=str(notebook) if notebook else None,
+        error=error,
+        cell=cell,
+        ritual=job.ritual,
+    )
+
+
+def salvage(job: Job, worker_pid: int) -> Path | None:
+    """Keep a killed worker's partly executed notebook and remove its half-written HTML, if any."""
+    tmp_nb = job.notebook_path.with_name(f".{job.audience}.{worker_pid}.tmp.ipynb")
+    job.html_path.with_name(f".{job.html_path.name}.{worker_pid}.tmp").unlink(missing_ok=True)
+    if tmp_nb.exists():
+        os.replace(tmp_nb, job.notebook_path)
+        return job.notebook_path
+    return None

@@ -27,7 +27,8 @@ from typing import IO, Any
 
 from csnb.errors import CsnbError
 from csnb.run.engines import is_warm
-from csnb.run.job import Job, Result, run_values, running_cell
+from csnb.run.job import Job, Result, worker_failure
+from csnb.run.process import descendants, describe_exit, killpg, pid_alive
 
 HEADER = struct.Struct("!Q")
 PARENT_ENV = "CSNB_WORKER_PARENT"
@@ -130,9 +131,9 @@ class Worker:
 
     def kill(self) -> int:
         """Kill the worker, its kernel and everything they started; return the worker's exit status."""
-        for pid in _descendants(self.proc.pid):
-            _killpg(pid)
-        _killpg(self.proc.pid)
+        for pid in descendants(self.proc.pid):
+            killpg(pid)
+        killpg(self.proc.pid)
         return self.proc.wait()
 
     def stop(self) -> None:
@@ -174,49 +175,6 @@ def run_warm(job: Job, timeout: float | None = None, log: str | None = None) -> 
     return worker.run(job, timeout)
 
 
-def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> Result:
-    """The failed result of a job whose worker never answered: keep its notebook and close its run row."""
-    notebook = salvage(job, worker_pid)
-    cell = running_cell(notebook)
-    error = f"client {job.client}: {reason}" + (f" while running cell {cell}" if cell else "")
-    if job.store_url and job.run_key:
-        from csnb.store.runs import Store
-
-        store = Store(job.store_url)
-        try:
-            store.close_run(
-                job.run_key,
-                "failed",
-                error=error,
-                outputs={"notebook": str(notebook)} if notebook else None,
-                duration=duration,
-                **run_values(job),
-            )
-        finally:
-            store.dispose()
-    return Result(
-        job.client,
-        job.audience,
-        job.as_of.isoformat(),
-        "failed",
-        duration,
-        notebook=str(notebook) if notebook else None,
-        error=error,
-        cell=cell,
-        ritual=job.ritual,
-    )
-
-
-def salvage(job: Job, worker_pid: int) -> Path | None:
-    """Keep a killed worker's partly executed notebook and remove its half-written HTML, if any."""
-    tmp_nb = job.notebook_path.with_name(f".{job.audience}.{worker_pid}.tmp.ipynb")
-    job.html_path.with_name(f".{job.html_path.name}.{worker_pid}.tmp").unlink(missing_ok=True)
-    if tmp_nb.exists():
-        os.replace(tmp_nb, job.notebook_path)
-        return job.notebook_path
-    return None
-
-
 def sweep(folder: Path) -> int:
     """Remove temporary files that dead workers left under ``folder`` (a batch killed with ``kill -9``)."""
     removed = 0
@@ -226,51 +184,6 @@ def sweep(folder: Path) -> int:
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process ``pid`` is running on this machine (a zombie is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # where init does not reap orphans (some containers), a killed batch's workers linger as
-    # zombies, which signal 0 still reaches; /proc tells their state
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc (macOS): signal 0 is all we have
-    return stat[stat.rfind(")") + 2 :][:1] not in ("Z", "X")
-
-
-def _descendants(pid: int) -> list[int]:
-    try:
-        import psutil
-
-        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except Exception:  # noqa: BLE001 - gone already, or psutil missing: the process group kill still runs
-        return []
-
-
-def _killpg(pid: int) -> None:
-    # kernels run in their own session (jupyter_client), so each descendant's group is killed too
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def describe_exit(status: int) -> str:
-    """``killed by SIGSEGV`` for a negative exit code (``Popen.returncode`` style), else ``exit status N``."""
-    if status < 0:
-        try:
-            return f"killed by {signal.Signals(-status).name}"
-        except ValueError:
-            return f"killed by signal {-status}"
-    return f"exit status {status}"
 
 
 def _die_with_parent() -> None:

@@ -40,6 +40,8 @@ from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import DottedObjectName, Type
 
+from csnb.run.process import describe_exit, detach
+
 ENGINE = "csnb-warm-kernel"  # the papermill engine name
 LAUNCHERS = ("ipykernel_launcher", "ipykernel")  # module names a forkable kernel spec runs with -m
 POLL = 0.005  # seconds between checks for the kernel's exit; the stock provisioner polls every 0.1 s
@@ -230,8 +232,6 @@ def fork_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None) ->
 
 
 def _become_kernel(argv: list[str], env: dict[str, str] | None, cwd: str | None, parent: int) -> None:
-    from csnb.run.forkserver import detach
-
     detach(parent)  # the report process's sockets, pipes and event loop are not the kernel's
     if env is not None:
         os.environ.clear()
@@ -282,8 +282,6 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
             code = self._manager.kernel_exit if self._manager else None
             if code is None:
                 raise
-            from csnb.run.worker import describe_exit
-
             raise DeadKernelError(f"{exc} ({describe_exit(code)})") from None
 
     async def async_start_new_kernel_client(self) -> Any:

@@ -1,0 +1,53 @@
+"""What every command module shares: the Typer app, the consoles, and printing user text literally."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from csnb import __version__
+from csnb.errors import InputError
+
+# pretty exceptions off: a traceback with locals could print a resolved secret
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    help="Client success notebooks: run client success plans as code.",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _say(text: str, style: str | None = None, console: Console = out) -> None:
+    # markup=False: plan text is user input and must never be read as rich markup
+    console.print(text, markup=False, style=style)
+
+
+def _version(value: bool) -> None:
+    if value:
+        _say(f"csnb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Client success notebooks: run client success plans as code."""
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
