@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csnb.errors import InputError, Issue, PlanError
+from csnb.indicators.assess import assess, to_date
 from csnb.indicators.changes import Diff, diff
 from csnb.indicators.snapshot import Health, Snapshot
 from csnb.plan.load import load_plan as load
 from csnb.plan.models import Plan
+from csnb.project.config import load_config
 from csnb.project.folder import Project as BaseProject
+from csnb.sources import pull
 
 if TYPE_CHECKING:
     import altair as alt
@@ -82,24 +85,9 @@ class Table:
         return f"{self.title}\n{self.frame.to_string(index=False)}"
 
 
-def to_date(value: str | dt.date | None) -> dt.date | None:
-    """An ISO date string or a date as a ``datetime.date`` (None stays None)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def report_date(plan: Plan, as_of: str | dt.date | None = None) -> dt.date:
     """``as_of`` as a date; by default the report's: today, or the date ``csnb.toml`` pins."""
-    from csnb.project.config import load_config
-
-    given = to_date(as_of)
-    return given or load_config(plan.path.parent if plan.path else None).today()
+    return to_date(as_of) or load_config(plan.path.parent if plan.path else None).today()
 
 
 def observations(
@@ -110,8 +98,6 @@ def observations(
 
 
 def _pull(plan: Plan, start: dt.date | None = None, end: dt.date | None = None) -> Observations:
-    from csnb.sources import pull
-
     return pull(plan, start=start, end=end)
 
 
@@ -279,10 +265,9 @@ def evaluate(
     plan: Plan, as_of: str | dt.date | None = None, observations: Observations | None = None
 ) -> Evaluation:
     """Evaluate ``plan`` at ``as_of`` (default: the report's date), pulling its data unless given."""
-    from csnb.indicators.evaluation import evaluate as evaluate_snapshot
-
+    # the whole series, not only up to as_of: what-ifs and comparisons move the date later
     obs = observations if observations is not None else _pull(plan)
-    return Evaluation(plan, evaluate_snapshot(plan, obs, report_date(plan, as_of)), obs)
+    return Evaluation(plan, assess(plan, report_date(plan, as_of), observations=obs).snapshot, obs)
 
 
 def chart(plan: Plan, metric_id: str, as_of: str | dt.date | None = None) -> alt.LayerChart:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from csnb.indicators.assess import assess_file
 from csnb.indicators.changes import Diff, diff, summary
 from csnb.indicators.snapshot import Snapshot
-from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
 
 AUDIENCES = {
@@ -92,17 +92,10 @@ def prepare(
     project_root: str | Path | None = None,
 ) -> Report:
     """Load the plan, pull its data, evaluate it and compare with the previous report."""
-    from csnb.indicators.evaluation import evaluate
-    from csnb.project.config import load_config
-    from csnb.sources import pull
-
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
-    plan = load_plan(plan_path)
-    config = load_config(Path(project_root) if project_root else Path(plan_path).resolve().parent)
-    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or config.today())
-    observations = pull(plan, end=as_of)
-    snap = evaluate(plan, observations, as_of)
+    assessed = assess_file(plan_path, as_of, project_root)
+    plan, config, as_of, snap = assessed.plan, assessed.config, assessed.as_of, assessed.snapshot
     previous = None
     if store_url:
         from csnb.store.runs import Store
@@ -126,7 +119,7 @@ def prepare(
         snapshot=snap,
         diff=diff(previous, snap, plan),
         audience=audience,
-        freshness=observations.freshness,
+        freshness=assessed.observations.freshness,
         branding=branding,
         lessons=lessons,
     )

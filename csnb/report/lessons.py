@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csnb.errors import CsnbError
-from csnb.indicators.evaluation import evaluate
+from csnb.indicators.assess import assess
 from csnb.project.folder import Project
-from csnb.sources import pull
 from csnb.store.lessons import Filters, KnowledgeBase, open_kb
 
 if TYPE_CHECKING:
@@ -167,11 +166,9 @@ def suggest_lessons(
 ) -> list[dict[str, Any]]:
     """``csnb lessons suggest``: evaluate the client's plan and suggest lessons for its next milestones."""
     project = Project(root)
-    plan = project.plan(client)
-    day = as_of or project.config.today()
-    snapshot = evaluate(plan, pull(plan, end=day), day)
+    assessed = assess(project.plan(client), as_of, config=project.config)
     kb = open_kb(store_url or project.config.store_url)
     try:
-        return suggest(plan, snapshot, kb, limit=limit)
+        return suggest(assessed.plan, assessed.snapshot, kb, limit=limit)
     finally:
         kb.dispose()

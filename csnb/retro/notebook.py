@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from csnb.errors import CsnbError, InputError, RunError
+from csnb.indicators.assess import assess_file
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
 from csnb.retro.facts import Facts, compute_facts
@@ -76,19 +77,12 @@ def prepare_retro(
     project_root: str | Path | None = None,
 ) -> RetroReport:
     """Load the plan, pull its data up to ``as_of``, compute the facts, read the retro file if any."""
-    from csnb.indicators.evaluation import evaluate
-    from csnb.project.config import load_config
-    from csnb.sources import pull
-
-    plan_obj = load_plan(plan)
-    root = Path(project_root) if project_root else Path(plan).resolve().parent
-    config = load_config(root)
-    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or config.today())
+    assessed = assess_file(plan, as_of, project_root)
+    plan_obj, config = assessed.plan, assessed.config
     if milestone not in {m.id for m in plan_obj.milestones}:
         known = ", ".join(m.id for m in plan_obj.milestones) or "none"
         raise InputError(f"{plan_obj.client.id} has no milestone {milestone!r} (known: {known})")
-    snapshot = evaluate(plan_obj, pull(plan_obj, end=as_of), as_of)
-    facts = compute_facts(plan_obj, snapshot, milestone)
+    facts = compute_facts(plan_obj, assessed.snapshot, milestone)
     path = Path(retro_file) if retro_file else retro_path(config.root, plan_obj.client.id, milestone)
     retro = load_retro(path, plan_obj, display=_shown(path, config.root)) if path.is_file() else None
     return RetroReport(plan=plan_obj, facts=facts, retro=retro, retro_file=_shown(path, config.root))

@@ -206,7 +206,7 @@ def _check_options(opts: BatchOptions) -> None:
         raise ConfigError("--at only applies to --due")
     _check_audience(opts.audience)
     _check_engine(opts.engine)
-    from csnb.run.executors import registry
+    from csnb.registry import executors as registry
 
     registry.get(opts.executor)
     if opts.executor == "dask" and not opts.address:
@@ -365,7 +365,7 @@ def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str,
 
 
 def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
-    from csnb.run.executors import registry
+    from csnb.registry import executors as registry
     from csnb.run.worker import sweep
 
     reports = Path(opts.out_dir or project.config.reports)

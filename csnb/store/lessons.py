@@ -2,7 +2,7 @@
 
 On SQLite an FTS5 external-content table, kept in sync by triggers, ranks matches with bm25; on
 PostgreSQL a generated ``tsvector`` column with a GIN index ranks them with ``ts_rank_cd``. Schema
-changes are ordered migrations recorded in ``lessons_meta`` (apart from the run store's own version).
+changes are the ``lessons`` family of migrations (``csnb.store.db``).
 Every write is one short transaction keyed on (client, milestone, number), so concurrent retros from
 many processes never lose or duplicate a lesson.
 """
@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -29,21 +28,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    create_engine,
     delete,
-    event,
     func,
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
 from csnb.errors import CsnbError
+from csnb.store import db
 
 metadata = MetaData()
-lessons_meta = Table(
-    "lessons_meta", metadata, Column("key", String(64), primary_key=True), Column("value", String(200))
-)
 lessons = Table(
     "lessons",
     metadata,
@@ -126,6 +122,8 @@ def _v1(conn: Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1]  # append new steps; never edit a released one
+FAMILY = db.Family("lessons", MIGRATIONS, legacy="lessons_meta")
+UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT
 
 
 @dataclass(frozen=True)
@@ -164,54 +162,19 @@ def fts_query(query: str, dialect: str = "sqlite") -> str:
     return " OR ".join(parts)
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below emits BEGIN itself
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # writers take the write lock up front: a deferred transaction that upgrades can fail at once
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("csnb_write") else "BEGIN")
-
-
 class KnowledgeBase:
     """Lessons behind one SQLAlchemy URL (the store's URL: SQLite file by default, or PostgreSQL)."""
 
     def __init__(self, url: str):
         self.url = url
-        parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {}
-        if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
-        self.engine = create_engine(url, **kwargs)
-        if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_connect)
-            event.listen(self.engine, "begin", _sqlite_begin)
-        self.writer = self.engine.execution_options(csnb_write=True)
+        self.dialect = make_url(url).get_backend_name()
+        self.engine = db.open_engine(url)
+        self.writer = db.writer(self.engine)
         self.migrate()
 
     def migrate(self) -> int:
         """Apply pending migrations under a lock; return the schema version."""
-        with self.writer.begin() as conn:
-            if self.dialect == "postgresql":  # one migrator at a time across processes and machines
-                conn.execute(text("SELECT pg_advisory_xact_lock(7241001)"))
-            metadata.create_all(conn, tables=[lessons_meta])
-            row = conn.execute(
-                select(lessons_meta.c.value).where(lessons_meta.c.key == "schema_version")
-            ).first()
-            version = int(row[0]) if row else 0
-            for step in MIGRATIONS[version:]:
-                step(conn)
-            if version < len(MIGRATIONS):
-                conn.execute(delete(lessons_meta).where(lessons_meta.c.key == "schema_version"))
-                conn.execute(lessons_meta.insert().values(key="schema_version", value=str(len(MIGRATIONS))))
-        return len(MIGRATIONS)
+        return db.migrate(self.engine, FAMILY)
 
     def _upsert(self, conn: Connection, records: Sequence[dict[str, Any]]) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -219,9 +182,8 @@ class KnowledgeBase:
             {**{k: r.get(k) for k in FIELDS}, "content_hash": content_hash(r), "created": now, "updated": now}
             for r in records
         ]
-        if self.dialect in ("sqlite", "postgresql"):
-            dialect_insert = _dialect_insert(self.dialect)
-            stmt = dialect_insert(lessons)
+        if self.dialect in UPSERTS:
+            stmt = UPSERTS[self.dialect](lessons)
             changed = {k: stmt.excluded[k] for k in FIELDS + ["content_hash", "updated"] if k not in KEY}
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -364,14 +326,6 @@ class KnowledgeBase:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
-
-
-def _dialect_insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _row(mapping: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The store: run history and indicator snapshots (SQLite file by default, any SQLAlchemy URL).
 
-Schema changes are ordered migrations recorded in ``csnb_meta``; writers from a process pool each
-open their own connection and every write is one short transaction keyed on a natural key, so
+Schema changes are the ``runs`` family of migrations (``csnb.store.db``); writers from a process pool
+each open their own connection and every write is one short transaction keyed on a natural key, so
 concurrent runs never lose or duplicate a row.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -25,19 +24,20 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+
+from csnb.store import db
 
 metadata = MetaData()
 
-meta = Table("csnb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", String(200)))
 runs = Table(
     "runs",
     metadata,
@@ -76,21 +76,19 @@ snapshots = Table(
 )
 
 
-def _v1(engine: Engine) -> None:
-    metadata.create_all(engine, tables=[runs, snapshots])
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[runs, snapshots])
 
 
-def _v2(engine: Engine) -> None:
-    from sqlalchemy import inspect, text
-
+def _v2(conn: Connection) -> None:
     # a store made by version 1 lacks `pid`; one created fresh already has the current shape
-    if "pid" not in {c["name"] for c in inspect(engine).get_columns("runs")}:
-        with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE runs ADD COLUMN pid INTEGER"))
-    run_lookup.create(engine, checkfirst=True)
+    if "pid" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN pid INTEGER"))
+    run_lookup.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Engine], None]] = [_v1, _v2]  # append new steps; never edit a released one
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]  # append new steps; never edit a released one
+FAMILY = db.Family("runs", MIGRATIONS, legacy="csnb_meta")
 FINISHED = ("ok", "failed", "interrupted")
 
 
@@ -103,35 +101,13 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
-        parsed = make_url(url)
-        kwargs: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}  # wait for another writer instead of failing
-        self.engine = create_engine(url, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = db.open_engine(url)
+        self.writer = db.writer(self.engine)
         self.migrate()
 
     def migrate(self) -> int:
         """Apply pending migrations; return the schema version."""
-        metadata.create_all(self.engine, tables=[meta])
-        with self.engine.begin() as conn:
-            row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-        version = int(row[0]) if row else 0
-        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-            step(self.engine)
-            with self.engine.begin() as conn:
-                try:
-                    if version == 0 and number == 1:
-                        conn.execute(insert(meta).values(key="schema_version", value="1"))
-                    else:
-                        conn.execute(
-                            update(meta).where(meta.c.key == "schema_version").values(value=str(number))
-                        )
-                except IntegrityError:  # another process migrated at the same moment
-                    pass
-        return len(MIGRATIONS)
+        return db.migrate(self.engine, FAMILY)
 
     def record_snapshot(self, client: str, audience: str, as_of: dt.date, summary: dict[str, Any]) -> None:
         """Store (or replace) the snapshot summary of a report."""
@@ -149,7 +125,7 @@ class Store:
             & (snapshots.c.audience == audience)
             & (snapshots.c.as_of == values["as_of"])
         )
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             if conn.execute(update(snapshots).where(key).values(**values)).rowcount == 0:
                 try:
                     conn.execute(insert(snapshots).values(**values))
@@ -182,7 +158,7 @@ class Store:
 
     def start_run(self, run_key: str, **values: Any) -> int:
         """Insert a run row in state ``running``; return its id."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             result = conn.execute(
                 insert(runs).values(run_key=run_key, status="running", started=_now(), **values)
             )
@@ -197,7 +173,7 @@ class Store:
         **values: Any,
     ) -> None:
         """Close a run row with its status, error and output paths."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             started = conn.execute(select(runs.c.started).where(runs.c.id == run_id)).scalar_one()
             finished = _now()
             if started.tzinfo is None:
@@ -230,7 +206,7 @@ class Store:
         parent and the worker never both count one run.
         """
         finished = _now()
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             closed = conn.execute(
                 update(runs)
                 .where(runs.c.run_key == run_key, runs.c.status == "running")
@@ -243,7 +219,7 @@ class Store:
             if conn.execute(select(runs.c.id).where(runs.c.run_key == run_key)).first():
                 return False
         try:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 conn.execute(
                     insert(runs).values(
                         run_key=run_key,
@@ -268,7 +244,7 @@ class Store:
             ).all()
         stale = [r.id for r in rows if not (r.pid and alive(r.pid))]
         if stale:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 conn.execute(
                     update(runs)
                     .where(runs.c.id.in_(stale), runs.c.status == "running")
@@ -341,9 +317,3 @@ class Store:
         """Close pooled connections."""
         self.engine.dispose()
 
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the pool's writers
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
