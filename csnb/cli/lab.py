@@ -14,6 +14,8 @@ import typer
 
 from csnb.cli.common import _date, _say, app
 from csnb.errors import CsnbError
+from csnb.fs import atomic_path
+from csnb.project.layout import ReportsFolder
 
 NOTEBOOK = "exploration.ipynb"
 STOP_GRACE_SECONDS = 20.0  # time JupyterLab gets to shut its kernels down before it is killed
@@ -34,13 +36,7 @@ def exploration_template(notebooks: Path) -> Path:
 
 def last_report_date(reports: Path, client: str) -> dt.date | None:
     """The newest ``reports/<client>/<as_of>/`` date, so exploring starts where the last report did."""
-    dates = []
-    for folder in (reports / client).glob("*"):
-        try:
-            dates.append(dt.date.fromisoformat(folder.name))
-        except ValueError:
-            continue
-    return max(dates, default=None)
+    return max(ReportsFolder(reports).report_dates(client), default=None)
 
 
 def prepare_notebook(
@@ -62,12 +58,11 @@ def prepare_notebook(
     as_of = as_of or last_report_date(project.config.reports, client)
     parameters = {"client": client, **({"as_of": as_of.isoformat()} if as_of else {})}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.stem}.partial.ipynb")
     template = exploration_template(project.config.notebooks)
-    pm.execute_notebook(
-        str(template), str(partial), parameters=parameters, prepare_only=True, progress_bar=False
-    )
-    os.replace(partial, target)  # never a half-written notebook under the analyst's name
+    with atomic_path(target, keep_suffix=True) as partial:  # never a half-written notebook
+        pm.execute_notebook(
+            str(template), str(partial), parameters=parameters, prepare_only=True, progress_bar=False
+        )
     return target, True
 
 

@@ -198,7 +198,7 @@ def export(
     config = load_config()
     target = export_kb(
         _store(store),
-        path or config.reports / "lessons" / "index.html",
+        path or config.layout.lessons_page(),
         generated=config.today(),
         provider=config.branding.provider,
     )

@@ -80,5 +80,5 @@ def calendar(
 
     project = Project()
     plan = project.plan(client)
-    path = write_calendar(plan, out or project.config.reports / plan.id / f"{plan.id}.ics")
+    path = write_calendar(plan, out or project.config.layout.calendar(plan.id))
     _say(f"wrote {path}")

@@ -150,7 +150,7 @@ def alert_message(courier: Courier, plan: Plan, event: Event, now: dict[str, Any
             steps=sorted(plan.escalation, key=lambda s: s.level),
         )
     )
-    folder = courier.project.config.reports / plan.id / event.as_of.isoformat()
+    folder = courier.project.config.layout.folder(plan.id, event.as_of)
     return Outgoing(
         "alert",
         plan.id,
@@ -208,7 +208,7 @@ def escalate_report(courier: Courier, plan: Plan, audience: str, as_of: dt.date)
 
 def resend_alert(courier: Courier, plan: Plan, row: dict[str, Any], msg: EmailMessage) -> Delivered:
     """Retry an alert that failed, with the words it had the first time."""
-    folder = courier.project.config.reports / plan.id / row["as_of"]
+    folder = courier.project.config.layout.folder(plan.id, row["as_of"])
     envelope = tuple(row.get("recipients") or ())
     values = {k: row[k] for k in ("kind", "client", "ritual", "audience", "as_of", "report")}
     return courier.dispatch(

@@ -204,11 +204,11 @@ def send_client(
 
 def report_path(project: Project, client: str, audience: str, as_of: dt.date | None) -> Path:
     """The report of ``as_of``, else the newest one of this audience (a path that may not exist)."""
-    folder = project.config.reports / client
-    if as_of is not None:
-        return folder / as_of.isoformat() / f"{audience}.html"
-    days = sorted(p.parent.name for p in folder.glob(f"*/{audience}.html") if _is_date(p.parent.name))
-    return folder / (days[-1] if days else "no-report") / f"{audience}.html"
+    layout = project.config.layout
+    if as_of is None:
+        days = layout.report_dates(client, audience)
+        return layout.report(client, days[-1] if days else "no-report", audience)
+    return layout.report(client, as_of, audience)
 
 
 def _is_date(text: str) -> bool:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from itertools import repeat
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from csnb.demo.data import AS_OF, demo_series, synthetic_observations, synthetic_plan
 from csnb.demo.plans import DEMO_PLANS
+from csnb.fs import atomic_path, write_atomic
 from csnb.project.config import CONFIG_FILE
 
 __all__ = [
@@ -182,22 +182,6 @@ def plan_yaml(client: str) -> str:
 # -- files --------------------------------------------------------------------------------------------
 
 
-def _replace_atomically(path: Path, write: Any) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the mode a plain write would
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def build_warehouse(path: str | os.PathLike[str], seed: int = 7) -> int:
     """Write the demo warehouse (SQLite, table ``observations``) to ``path``; return the number of rows."""
     rows = 0
@@ -220,12 +204,13 @@ def build_warehouse(path: str | os.PathLike[str], seed: int = 7) -> int:
         finally:
             con.close()
 
-    _replace_atomically(Path(path), write)
+    with atomic_path(path) as tmp:
+        write(tmp)
     return rows
 
 
 def _write_text(path: Path, text: str) -> None:
-    _replace_atomically(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
+    write_atomic(path, text)
 
 
 def write_plans(folder: str | os.PathLike[str]) -> list[Path]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csnb.fs import write_atomic
+from csnb.retro.team import retro_path
+
 NORTHWIND_M2 = """\
 # Retrospective of M2 (Agent onboarding and training), held two days after it was met, a day late.
 client: northwind
@@ -164,8 +167,5 @@ def write_demo_retros(folder: str | Path) -> list[Path]:
     """Write the demo's retro files under ``folder`` (a project root); return their paths."""
     out = []
     for (client, milestone), text in DEMO_RETROS.items():
-        path = Path(folder) / "parameters" / "retros" / client / f"{milestone}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        out.append(path)
+        out.append(write_atomic(retro_path(folder, client, milestone), text))
     return out

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from csnb.fs import write_atomic
+
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
@@ -98,9 +100,4 @@ def milestone_event(plan: Plan, milestone: Milestone, stamp: dt.datetime) -> Eve
 
 def write_calendar(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write the plan's calendar to ``path``, atomically; return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(calendar(plan).to_ical())
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, calendar(plan).to_ical())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from csnb.errors import ConfigError, Issue
+from csnb.project.layout import ReportsFolder
 
 CONFIG_FILE = "csnb.toml"
 
@@ -42,6 +43,11 @@ class Config:
     def reports(self) -> Path:
         """Folder the reports are written to."""
         return self.root / "reports"
+
+    @property
+    def layout(self) -> ReportsFolder:
+        """Every path under the reports folder."""
+        return ReportsFolder(self.reports)
 
     @property
     def notebooks(self) -> Path:

@@ -21,7 +21,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from traitlets import Bool, List, Unicode, default, validate
 from traitlets.config import Config
 
 from csnb.errors import CsnbError
+from csnb.fs import write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
@@ -103,12 +103,9 @@ def _run_converter(code: str, *args: str, stdin: str | None = None) -> str:
 
 
 _BUNDLE_CODE = """
-import os, sys, vl_convert
-path, vl_version = sys.argv[1], sys.argv[2]
-tmp = path + ".%d.tmp" % os.getpid()
-with open(tmp, "w", encoding="utf-8") as f:
-    f.write(vl_convert.javascript_bundle(vl_version=vl_version))
-os.replace(tmp, path)
+import sys, vl_convert
+from csnb.fs import write_atomic
+write_atomic(sys.argv[1], vl_convert.javascript_bundle(vl_version=sys.argv[2]))
 """
 
 _SVG_CODE = """
@@ -407,15 +404,5 @@ def write_html(nb_path: str | os.PathLike, html_path: str | os.PathLike, **kw: A
     nb = nbformat.read(nb_path, as_version=4)
     kw.setdefault("title", nb.metadata.get("title") or nb_path.stem)
     html = render_notebook(nb, **kw)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    # Same folder, so os.replace is an atomic rename: readers see the old file or the whole new one.
-    fd, tmp = tempfile.mkstemp(prefix=f".{html_path.name}.", suffix=".tmp", dir=html_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary readable file
-        os.replace(tmp, html_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(html_path, html)
     return html_path

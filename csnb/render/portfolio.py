@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from csnb.fs import write_atomic
 from csnb.plan.models import Plan
+from csnb.project.layout import ReportsFolder
 from csnb.templating import environment
 
 BAD_RUNS = ("failed", "interrupted")
@@ -96,10 +98,4 @@ def write_index(project: Any, store_url: str, plans: dict[str, Plan], folder: Pa
             rows.append(client_row(plan, history, last.get(client), latest.get(client, {}), folder))
     finally:
         store.dispose()
-    folder.mkdir(parents=True, exist_ok=True)
-    html = render_index(rows, dt.datetime.now(dt.UTC))
-    path = folder / "index.html"
-    tmp = folder / f".index.html.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(ReportsFolder(folder).index(), render_index(rows, dt.datetime.now(dt.UTC)))

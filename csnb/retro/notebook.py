@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from csnb.errors import CsnbError, InputError, RunError
+from csnb.fs import temp_path, write_atomic
 from csnb.indicators.assess import assess_file
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
+from csnb.project.layout import ReportsFolder
 from csnb.retro.facts import Facts, compute_facts
 from csnb.retro.team import Retro, load_retro, retro_path
 
@@ -139,7 +140,7 @@ def run_retro(
         raise InputError(
             f"{client} has no milestone {milestone!r} (known: {', '.join(m.id for m in plan.milestones)})"
         )
-    folder = Path(out_dir or config.reports) / client / "retros"
+    folder = ReportsFolder(Path(out_dir) if out_dir else config.reports).retros(client)
     folder.mkdir(parents=True, exist_ok=True)
     as_of = as_of or config.today()
     params = {
@@ -150,7 +151,11 @@ def run_retro(
         "project_root": str(config.root),
     }
     nb = _execute(
-        _notebook(config), folder / f".{milestone}.{os.getpid()}.tmp.ipynb", params, config.root, timeout
+        _notebook(config),
+        temp_path(folder / f"{milestone}.ipynb", keep_suffix=True),
+        params,
+        config.root,
+        timeout,
     )
     html = _export(
         nb,
@@ -204,12 +209,7 @@ def _export(nb_path: Path, html_path: Path, *, title: str, branding: dict[str, A
     # the notes for analysts explain how to run the notebook; a reader of the retrospective needs none
     nb.cells = [c for c in nb.cells if "analyst" not in c.get("metadata", {}).get("tags", [])]
     html = render_notebook(nb, title=title, branding=branding, static=True)  # no charts: no script at all
-    fd, tmp = tempfile.mkstemp(prefix=f".{html_path.name}.", suffix=".tmp", dir=html_path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(html)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, html_path)  # readers see the old page or the new one, never half of one
-    return html_path
+    return write_atomic(html_path, html)
 
 
 def _quote(text: str) -> str:

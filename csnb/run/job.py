@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from csnb.errors import CsnbError, RunError
+from csnb.fs import temp_path, write_atomic
+from csnb.project.layout import ReportsFolder
 from csnb.run.engines import DEFAULT_ENGINE, papermill_options
 from csnb.store.runs import Store
 
@@ -42,17 +44,17 @@ class Job:
     @property
     def folder(self) -> Path:
         """``reports/<client>/<as_of>/``."""
-        return Path(self.out_dir) / self.client / self.as_of.isoformat()
+        return ReportsFolder(Path(self.out_dir)).folder(self.client, self.as_of)
 
     @property
     def html_path(self) -> Path:
         """Where the report HTML goes."""
-        return self.folder / f"{self.audience}.html"
+        return ReportsFolder(Path(self.out_dir)).report(self.client, self.as_of, self.audience)
 
     @property
     def notebook_path(self) -> Path:
         """Where the executed notebook goes (kept for debugging, never sent)."""
-        return self.folder / f"{self.audience}.ipynb"
+        return ReportsFolder(Path(self.out_dir)).notebook(self.client, self.as_of, self.audience)
 
 
 @dataclass
@@ -174,9 +176,7 @@ def _export(job: Job, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dic
     html = render_notebook(
         nb, title="Client success report", static=job.static, branding=job.branding or None
     )
-    tmp_html = job.html_path.with_name(f".{job.html_path.name}.{owner}.tmp")
-    tmp_html.write_text(html, encoding="utf-8")
-    os.replace(tmp_html, job.html_path)  # readers see the old report or the new one, never half of one
+    write_atomic(job.html_path, html, owner)
     phases["export"] = time.perf_counter() - started
     return summary
 
@@ -202,7 +202,7 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
     started = time.perf_counter()
     owner = owner_pid or os.getpid()
     job.folder.mkdir(parents=True, exist_ok=True)
-    tmp_nb = job.notebook_path.with_name(f".{job.audience}.{owner}.tmp.ipynb")
+    tmp_nb = temp_path(job.notebook_path, owner, keep_suffix=True)
     store, run_id = _open_run(job)
     phases: dict[str, float] = {}
     try:
@@ -321,8 +321,8 @@ def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> R
 
 def salvage(job: Job, worker_pid: int) -> Path | None:
     """Keep a killed worker's partly executed notebook and remove its half-written HTML, if any."""
-    tmp_nb = job.notebook_path.with_name(f".{job.audience}.{worker_pid}.tmp.ipynb")
-    job.html_path.with_name(f".{job.html_path.name}.{worker_pid}.tmp").unlink(missing_ok=True)
+    tmp_nb = temp_path(job.notebook_path, worker_pid, keep_suffix=True)
+    temp_path(job.html_path, worker_pid).unlink(missing_ok=True)
     if tmp_nb.exists():
         os.replace(tmp_nb, job.notebook_path)
         return job.notebook_path

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from csnb.errors import CsnbError
+from csnb.project.layout import ReportsFolder
 from csnb.run.engines import is_warm
 from csnb.run.job import Job, Result, worker_failure
 from csnb.run.process import descendants, describe_exit, killpg, pid_alive
@@ -178,7 +179,7 @@ def run_warm(job: Job, timeout: float | None = None, log: str | None = None) -> 
 def sweep(folder: Path) -> int:
     """Remove temporary files that dead workers left under ``folder`` (a batch killed with ``kill -9``)."""
     removed = 0
-    for tmp in folder.glob("*/*/.*.tmp*"):
+    for tmp in ReportsFolder(folder).temp_files():
         pid = next((int(p) for p in tmp.name.split(".") if p.isdigit()), 0)
         if pid and not pid_alive(pid):
             tmp.unlink(missing_ok=True)
