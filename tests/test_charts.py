@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csnb.report import charts
+from csnb.report import charts, timeline
 
 D = dt.date
 
@@ -168,7 +168,7 @@ def milestones() -> pd.DataFrame:
 
 
 def test_gantt_bars_span_start_to_due_coloured_by_status():
-    spec = charts.gantt_chart(milestones(), D(2026, 2, 16)).to_dict()
+    spec = timeline.gantt_chart(milestones(), D(2026, 2, 16)).to_dict()
     bars = spec["layer"][0]
     assert bars["mark"]["type"] == "bar"
     assert bars["encoding"]["x"]["field"] == "start" and bars["encoding"]["x2"]["field"] == "due"
@@ -180,7 +180,7 @@ def test_gantt_bars_span_start_to_due_coloured_by_status():
 
 
 def test_gantt_marks_the_critical_path_status_shapes_and_as_of():
-    spec = charts.gantt_chart(milestones(), D(2026, 2, 16)).to_dict()
+    spec = timeline.gantt_chart(milestones(), D(2026, 2, 16)).to_dict()
     bars = spec["layer"][0]["encoding"]
     assert bars["strokeWidth"]["condition"]["test"] == "datum.critical"
     shapes = spec["layer"][1]["encoding"]["shape"]["scale"]

@@ -32,7 +32,7 @@ CHARTS_CELL = f"""
 # {CANARIES["source"]}: code never reaches the report
 import datetime as dt
 import pandas as pd
-from csnb.report import charts
+from csnb.report import charts, timeline
 charts.use_theme()
 LEAKS = {LEAKS!r}
 D = dt.date
@@ -49,7 +49,7 @@ milestones = pd.DataFrame({{"milestone": ["M1", "M2", "M3"], "title": LEAKS, "ow
 leads = pd.DataFrame({{"lead": LEAKS[0], "lag": "renewals", "shift": [0, 1, 2], "r": [0.1, 0.8, 0.3],
                       "best": [False, True, False]}})
 charts.display_chart(charts.metric_chart(row, series), "metric chart")
-charts.display_chart(charts.gantt_chart(milestones, D(2026, 2, 16)), "milestones")
+charts.display_chart(timeline.gantt_chart(milestones, D(2026, 2, 16)), "milestones")
 charts.display_chart(charts.lead_lag_chart(leads), "leads")
 """
 

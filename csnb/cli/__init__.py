@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from csnb.cli import core, lab, lessons, runs, send  # each command group registers itself on `app`
+from csnb.cli import core, lab, lessons, runs, send, status  # each command group registers itself on `app`
 from csnb.cli.common import _say, app, err
 from csnb.errors import CsnbError, InputError
 
-__all__ = ["app", "core", "lab", "lessons", "main", "runs", "send"]
+__all__ = ["app", "core", "lab", "lessons", "main", "runs", "send", "status"]
 
 
 def main() -> None:

@@ -99,7 +99,8 @@ def status(
 
     Example: `csnb status acme --as-of 2026-10-15`
     """
-    from csnb.indicators.portfolio import portfolio_status, print_status
+    from csnb.cli.status import print_status
+    from csnb.indicators.portfolio import portfolio_status
 
     if not client and not all_clients:
         raise InputError("name a client or pass --all")

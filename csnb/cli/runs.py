@@ -27,58 +27,69 @@ def _clients(value: str | None) -> tuple[str, ...]:
     return tuple(c.strip() for c in value.split(",") if c.strip()) if value else ()
 
 
+# The options of `csnb run`, named once so the command's signature reads as a list.
+ClientOpt = Annotated[str | None, typer.Argument(help="Client id (the plan's file name).")]
+AllClientsOpt = Annotated[bool, typer.Option("--all", help="Every client's report for --as-of.")]
+DueOpt = Annotated[bool, typer.Option("--due", help="The reports the plans' cadence asks for by --at.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="With --due: the moment to evaluate (default: now; a naive time is in csnb.toml's timezone)."
+    ),
+]
+ClientsOpt = Annotated[str | None, typer.Option(help="Only these clients: a,b,c.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Re-run reports that already succeeded.")]
+RetryFailedOpt = Annotated[bool, typer.Option("--retry-failed", help="Only reports whose last run failed.")]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel jobs (default: cores).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would run; run nothing.")]
+ExecutorOpt = Annotated[str, typer.Option(help="local (process pool) or dask.")]
+AddressOpt = Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")]
+AsJsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Report date (default: today).")]
+AudienceOpt = Annotated[str, typer.Option(help="executive or operator.")]
+OutDirOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/).")]
+StaticOpt = Annotated[bool, typer.Option("--static", help="Plain SVG charts, no JavaScript (for e-mail).")]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(help="Seconds allowed per report; an overrunning one is stopped and recorded as failed."),
+]
+StoreOpt = Annotated[str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")]
+SendOpt = Annotated[
+    bool,
+    typer.Option("--send", help="E-mail each new report to its ritual's recipients (see csnb send)."),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How cells run: kernel (a stock ipykernel per report), warm-kernel (an ipykernel "
+        "forked from a process that imported the report's libraries once) or warm-shell (a fresh "
+        "IPython shell in such a fork). Default: warm-shell."
+    ),
+]
+
+
 @app.command()
 def run(
-    client: Annotated[str | None, typer.Argument(help="Client id (the plan's file name).")] = None,
-    all_clients: Annotated[bool, typer.Option("--all", help="Every client's report for --as-of.")] = False,
-    due: Annotated[
-        bool, typer.Option("--due", help="The reports the plans' cadence asks for by --at.")
-    ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            help="With --due: the moment to evaluate (default: now; a naive time is in csnb.toml's timezone)."
-        ),
-    ] = None,
-    clients: Annotated[str | None, typer.Option(help="Only these clients: a,b,c.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Re-run reports that already succeeded.")] = False,
-    retry_failed: Annotated[
-        bool, typer.Option("--retry-failed", help="Only reports whose last run failed.")
-    ] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel jobs (default: cores).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would run; run nothing.")] = False,
-    executor: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
-    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT.")] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
-    ] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Report date (default: today).")] = None,
-    audience: Annotated[str, typer.Option(help="executive or operator.")] = "operator",
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/).")] = None,
-    static: Annotated[
-        bool, typer.Option("--static", help="Plain SVG charts, no JavaScript (for e-mail).")
-    ] = False,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds allowed per report; an overrunning one is stopped and recorded as failed."
-        ),
-    ] = None,
-    store: Annotated[
-        str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")
-    ] = None,
-    send: Annotated[
-        bool,
-        typer.Option("--send", help="E-mail each new report to its ritual's recipients (see csnb send)."),
-    ] = False,
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            help="How cells run: kernel (a stock ipykernel per report), warm-kernel (an ipykernel "
-            "forked from a process that imported the report's libraries once) or warm-shell (a fresh "
-            "IPython shell in such a fork). Default: warm-shell."
-        ),
-    ] = None,
+    client: ClientOpt = None,
+    all_clients: AllClientsOpt = False,
+    due: DueOpt = False,
+    at: AtOpt = None,
+    clients: ClientsOpt = None,
+    force: ForceOpt = False,
+    retry_failed: RetryFailedOpt = False,
+    jobs: JobsOpt = None,
+    dry_run: DryRunOpt = False,
+    executor: ExecutorOpt = "local",
+    address: AddressOpt = None,
+    as_json: AsJsonOpt = False,
+    as_of: AsOfOpt = None,
+    audience: AudienceOpt = "operator",
+    out_dir: OutDirOpt = None,
+    static: StaticOpt = False,
+    timeout: TimeoutOpt = None,
+    store: StoreOpt = None,
+    send: SendOpt = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Run report notebooks: one client, or a batch (`--all`, `--due`, `--retry-failed`).
 

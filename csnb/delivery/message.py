@@ -234,7 +234,7 @@ def svgs_to_png(svgs: list[str]) -> list[bytes]:
     import base64
     import json
 
-    from csnb.render.exporter import _run_converter
+    from csnb.render.vega import run_converter
 
     if not svgs:
         return []
@@ -243,5 +243,5 @@ def svgs_to_png(svgs: list[str]) -> list[bytes]:
     full = [re.sub(r"^<svg\b", "<svg" + ns, s, count=1) for s in svgs]
     return [
         base64.b64decode(b)
-        for b in json.loads(_run_converter(_PNG_CODE, str(PNG_SCALE), stdin=json.dumps(full)))
+        for b in json.loads(run_converter(_PNG_CODE, str(PNG_SCALE), stdin=json.dumps(full)))
     ]

@@ -63,6 +63,32 @@ def _monday(start: dt.date, n: int) -> list[dt.date]:
 def northwind(rng: np.random.Generator) -> Iterator[Series]:
     """Cloud call-centre rollout at a BPO: numbers, agents trained -> live (2 days later), campaigns, KPIs."""
     c, days = "northwind", days_between(dt.date(2026, 9, 7))
+    yield from _northwind_agents(rng, c, days)
+    campaign_days = days_between(dt.date(2026, 9, 14))
+    on_campaign = np.round(
+        ramp(
+            campaign_days,
+            {
+                dt.date(2026, 9, 14): 12,
+                dt.date(2026, 9, 20): 20,
+                dt.date(2026, 10, 2): 101,
+                dt.date(2026, 10, 15): 104,
+            },
+        )
+    )
+    yield c, "agents_on_campaign", campaign_days, on_campaign
+    weeks = _monday(dt.date(2026, 9, 14), 5)
+    # weekly levels (the last is the current, partial week) and the day-to-day noise around them
+    for metric, levels, sd in (
+        ("calls_per_agent", [40.5, 41.5, 42.5, 43.5, 44.0], 1.5),
+        ("service_level", [72, 74, 76.5, 78.5, 80], 2),
+        ("avg_handle_time", [418, 410, 403, 397, 393.5], 6),
+    ):
+        yield c, metric, campaign_days, weekly(rng, campaign_days, dict(zip(weeks, levels, strict=True)), sd)
+
+
+def _northwind_agents(rng: np.random.Generator, c: str, days: np.ndarray) -> Iterator[Series]:
+    """Numbers provisioned, and agents trained, then live two days later, less a few leavers."""
     yield (
         c,
         "numbers_provisioned",
@@ -100,27 +126,6 @@ def northwind(rng: np.random.Generator) -> Iterator[Series]:
     leavers = np.cumsum(np.where(rng.random(len(days)) < 0.12, 1, 0) * (days > np.datetime64("2026-09-18")))
     live = np.r_[0.0, 0.0, trained[:-2]] - leavers
     yield c, "agents_live", days, live
-    campaign_days = days_between(dt.date(2026, 9, 14))
-    on_campaign = np.round(
-        ramp(
-            campaign_days,
-            {
-                dt.date(2026, 9, 14): 12,
-                dt.date(2026, 9, 20): 20,
-                dt.date(2026, 10, 2): 101,
-                dt.date(2026, 10, 15): 104,
-            },
-        )
-    )
-    yield c, "agents_on_campaign", campaign_days, on_campaign
-    weeks = _monday(dt.date(2026, 9, 14), 5)
-    # weekly levels (the last is the current, partial week) and the day-to-day noise around them
-    for metric, levels, sd in (
-        ("calls_per_agent", [40.5, 41.5, 42.5, 43.5, 44.0], 1.5),
-        ("service_level", [72, 74, 76.5, 78.5, 80], 2),
-        ("avg_handle_time", [418, 410, 403, 397, 393.5], 6),
-    ):
-        yield c, metric, campaign_days, weekly(rng, campaign_days, dict(zip(weeks, levels, strict=True)), sd)
 
 
 def _increments(rng: np.random.Generator, n: int, total: float) -> np.ndarray:

@@ -11,8 +11,33 @@ from pydantic import ValidationError
 
 from csnb.errors import InputError, Issue, PlanError
 from csnb.plan.checks import cross_check
+from csnb.plan.datasource import Source
+from csnb.plan.fields import PATTERN_HINTS
 from csnb.plan.located import Located, load_located
-from csnb.plan.models import PATTERN_HINTS, SECTIONS, Plan, Source
+from csnb.plan.models import (
+    Change,
+    Decision,
+    EscalationStep,
+    Goal,
+    Metric,
+    Milestone,
+    Person,
+    Plan,
+    Risk,
+    Ritual,
+)
+
+SECTIONS: dict[str, type] = {
+    "people": Person,
+    "goals": Goal,
+    "metrics": Metric,
+    "milestones": Milestone,
+    "risks": Risk,
+    "cadence": Ritual,
+    "escalation": EscalationStep,
+    "changes": Change,
+    "decisions": Decision,
+}
 
 
 def _pydantic_issues(doc: Located, exc: ValidationError, prefix: tuple = ()) -> list[Issue]:

@@ -8,44 +8,26 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-CLIENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-EMAIL_PATTERN = r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$"
-TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-# what a person should write instead, for each pattern (pydantic would print the regex)
-PATTERN_HINTS = {
-    ID_PATTERN: "not a valid id: use letters, digits, '_', '.' or '-' "
-    "(at most 64, starting with a letter or digit)",
-    CLIENT_ID_PATTERN: "not a valid client id: use lower-case letters, digits, '_' or '-' (at most 64)",
-    EMAIL_PATTERN: "not a valid email address (expected name@example.com)",
-    TIME_PATTERN: "not a valid time of day (expected HH:MM, 24-hour)",
-}
-Id = Annotated[str, Field(pattern=ID_PATTERN, description="identifier used in references")]
-ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN, description="lower-case id, used in file paths")]
-Number = Annotated[float, Field(allow_inf_nan=False)]  # .nan or .inf would make every comparison false
-SECRET_OPTION = re.compile(
-    r"(^|_)(pass|password|passwd|pwd)$|secret|token|api_?key|private_?key|credential", re.IGNORECASE
+from csnb.plan.datasource import Source
+from csnb.plan.fields import (
+    EMAIL_PATTERN,
+    TIME_PATTERN,
+    Audience,
+    ClientId,
+    Id,
+    Level,
+    Model,
+    Number,
+    Op,
+    Stage,
+    Text,
 )
-Text = Annotated[str, Field(min_length=1, max_length=5000)]
-Op = Literal[">=", ">", "<=", "<", "=="]
-Stage = Literal["discovery", "onboarding", "adoption", "value", "renewal", "expansion"]
-Level = Literal["low", "medium", "high"]
-Audience = Literal["executive", "operator"]
-ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-class Model(BaseModel):
-    """Base of every plan element: unknown keys are errors because they are usually typos."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 class Client(Model):
@@ -88,67 +70,6 @@ class Goal(Model):
     statement: Text
     metrics: list[Id] = Field(min_length=1)
     why: str | None = Field(None, description="why it matters to the client; used in the summary")
-
-
-class Source(Model):
-    """Where metric data comes from; strings may reference ``${ENV_VAR}`` (secrets only through env)."""
-
-    kind: Id = Field(description="registered source kind: sql, csv, parquet, ...")
-    url: str | None = Field(None, description="SQLAlchemy URL for sql sources")
-    path: str | None = Field(None, description="file path for csv/parquet, relative to the plan")
-    columns: dict[Literal["client", "metric", "date", "value", "segment"], str] = Field(
-        default_factory=dict, description="tidy name -> column name in the source"
-    )
-    timeout: float = Field(30.0, gt=0, le=3600, description="seconds before a pull is abandoned")
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
-
-    @field_validator("url")
-    @classmethod
-    def _no_inline_password(cls, value: str | None) -> str | None:
-        match = re.search(r"://[^:/@]*:([^@]*)@", value or "")
-        query = re.search(r"[?&](?:password|passwd|pwd)=([^&]*)", value or "", re.IGNORECASE)
-        for secret in (match.group(1) if match else "", query.group(1) if query else ""):
-            if secret and not _env_only(secret):
-                # say where the secret is, never what it is
-                raise ValueError(
-                    "the URL holds a password; put it in an environment variable and write ${VAR}"
-                )
-        return value
-
-    @field_validator("url", "path")
-    @classmethod
-    def _well_formed_refs(cls, value: str | None) -> str | None:
-        # "${VAR" or "${1X}" would otherwise be used literally and fail much later, at pull time
-        if value and value.count("${") != len(ENV_REF.findall(value)):
-            raise ValueError("malformed environment reference; write ${VAR_NAME} or ${VAR_NAME:-default}")
-        return value
-
-    @field_validator("options")
-    @classmethod
-    def _no_inline_secret(
-        cls, value: dict[str, str | int | float | bool]
-    ) -> dict[str, str | int | float | bool]:
-        for key, option in value.items():
-            if SECRET_OPTION.search(key) and not (isinstance(option, str) and _env_only(option)):
-                raise ValueError(
-                    f"option {key!r} looks like a secret; put it in an environment variable and "
-                    "write ${VAR}"
-                )
-        return value
-
-    def env_refs(self) -> list[tuple[str, str, bool]]:
-        """(field, variable, has_default) for every ``${VAR}`` this source references."""
-        refs = []
-        for name in ("url", "path"):
-            for m in ENV_REF.finditer(getattr(self, name) or ""):
-                refs.append((name, m.group(1), m.group(2) is not None))
-        return refs
-
-
-def _env_only(text: str) -> bool:
-    """True when ``text`` is exactly one ``${VAR}`` with no default (a default would be a secret)."""
-    match = ENV_REF.fullmatch(text)
-    return bool(match) and match.group(2) is None
 
 
 class Point(Model):
@@ -412,16 +333,3 @@ class Plan(Model):
         return (
             f"Plan(client={self.client.id!r}, metrics={len(self.metrics)}, milestones={len(self.milestones)})"
         )
-
-
-SECTIONS: dict[str, type[Model]] = {
-    "people": Person,
-    "goals": Goal,
-    "metrics": Metric,
-    "milestones": Milestone,
-    "risks": Risk,
-    "cadence": Ritual,
-    "escalation": EscalationStep,
-    "changes": Change,
-    "decisions": Decision,
-}

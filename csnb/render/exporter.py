@@ -3,25 +3,16 @@
 ``ReportExporter`` (``jupyter nbconvert --to csnb-report``) hides code, prompts, parameters cells,
 stderr, warnings and tracebacks, loads nothing from the network, and draws Vega-Lite charts with one
 inlined copy of the vl-convert JavaScript bundle, or (``static=True``) as inline SVG with no
-JavaScript at all, for mail clients.
-
-vl-convert runs a V8 engine that can hang in a process forked from a parent that has already used it.
-A report is often rendered by a long-lived batch parent that later forks workers, so this module never
-imports ``vl_convert`` itself: the bundle is built once by a throwaway subprocess into an on-disk cache
-(keyed by vl-convert and Vega-Lite versions), and static SVGs are converted in a throwaway subprocess.
+JavaScript at all, for mail clients (both through ``csnb.render.vega``).
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import json
 import mimetypes
 import os
 import re
-import subprocess
-import sys
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +23,9 @@ from nbformat import NotebookNode
 from traitlets import Bool, List, Unicode, default, validate
 from traitlets.config import Config
 
-from csnb.errors import CsnbError
 from csnb.fs import write_atomic
+from csnb.render.sanitize import clean_html, script_json, strip_css_comments
+from csnb.render.vega import RenderError, specs_to_svg, vega_bundle
 
 TEMPLATES = Path(__file__).parent / "templates"
 VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
@@ -61,180 +53,6 @@ DROPPED_MIMES = {
     "application/vnd.csnb.summary+json",
 }
 COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
-CONVERT_TIMEOUT = 300
-
-
-class RenderError(CsnbError):
-    """The report could not be rendered (chart conversion, branding or output file)."""
-
-
-def _vegalite_version() -> str:
-    """Vega-Lite "vMAJOR.MINOR" that Altair writes, so the bundle matches the specs."""
-    import altair as alt
-
-    return ".".join(alt.SCHEMA_VERSION.split(".")[:2])
-
-
-def _cache_dir() -> Path:
-    """Folder for the JavaScript bundle cache (CSNB_CACHE_DIR, else the user's cache folder)."""
-    if os.environ.get("CSNB_CACHE_DIR"):
-        return Path(os.environ["CSNB_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "csnb"
-
-
-def _run_converter(code: str, *args: str, stdin: str | None = None) -> str:
-    """Run a short vl-convert script in a fresh interpreter (see the module docstring for why)."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=CONVERT_TIMEOUT,
-            check=False,
-            encoding="utf-8",
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"vl-convert did not finish within {CONVERT_TIMEOUT} s") from exc
-    if done.returncode != 0:
-        raise RenderError(f"vl-convert failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
-    return done.stdout
-
-
-_BUNDLE_CODE = """
-import sys, vl_convert
-from csnb.fs import write_atomic
-write_atomic(sys.argv[1], vl_convert.javascript_bundle(vl_version=sys.argv[2]))
-"""
-
-_SVG_CODE = """
-import json, sys, vl_convert
-specs = json.load(sys.stdin)
-json.dump([vl_convert.vegalite_to_svg(s, vl_version=sys.argv[1]) for s in specs], sys.stdout)
-"""
-
-
-def vega_bundle() -> str:
-    """The Vega + Vega-Lite + vega-embed JavaScript bundle, built once per vl-convert version."""
-    vl_version = _vegalite_version()
-    path = _cache_dir() / f"vl-convert-{package_version('vl-convert-python')}-vl{vl_version}.js"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _run_converter(_BUNDLE_CODE, str(path), vl_version)
-    bundle = path.read_text(encoding="utf-8")
-    # Inlined in a <script> element, so "</script" must not end it early; "<\/" means the same in JS.
-    return bundle.replace("</script", "<\\/script").replace("<!--", "<\\!--")
-
-
-def specs_to_svg(specs: list[dict]) -> list[str]:
-    """Inline SVG for each Vega-Lite spec, converted in a throwaway subprocess."""
-    if not specs:
-        return []
-    svgs = json.loads(_run_converter(_SVG_CODE, _vegalite_version(), stdin=json.dumps(specs)))
-    # Inline SVG in HTML needs no namespace declarations; dropping them keeps the file free of URLs.
-    return [re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2) for svg in svgs]
-
-
-SAFE_TAGS = frozenset(
-    {
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "caption",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "del",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "figcaption",
-        "figure",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "li",
-        "mark",
-        "ol",
-        "p",
-        "pre",
-        "s",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "summary",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "u",
-        "ul",
-    }
-)
-SAFE_ATTRIBUTES = {"class", "id", "title", "colspan", "rowspan", "align", "alt", "width", "height", "style"}
-IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)[^>]*>", re.I)
-UNSAFE_ELEMENTS = re.compile(r"<(script|style|template|iframe|object|noscript)\b.*?</\1\s*>", re.S | re.I)
-
-
-def _safe_attribute(tag: str, name: str, value: str) -> bool:
-    """Whether an attribute may stay: links to the web or anchors, images only inline (no requests)."""
-    if name == "href":
-        return tag == "a" and value.startswith(("http://", "https://", "mailto:", "#"))
-    if name == "src":
-        return tag == "img" and value.startswith("data:image/")
-    return name in SAFE_ATTRIBUTES
-
-
-def clean_html(html: str) -> str:
-    """HTML from outputs and markdown with every script, style, remote load and handler removed."""
-    import bleach
-    from bleach.css_sanitizer import CSSSanitizer
-
-    # bleach keeps the text of elements it strips; these elements' text is code, so drop it whole.
-    html = UNSAFE_ELEMENTS.sub("", str(html))
-    html = bleach.clean(
-        html,
-        tags=SAFE_TAGS,
-        attributes=_safe_attribute,
-        protocols={"http", "https", "mailto", "data"},
-        strip=True,
-        css_sanitizer=CSSSanitizer(),
-    )
-    return IMG_WITHOUT_SRC.sub("", html)  # an image whose remote source was removed is just a broken icon
-
-
-STYLE_ELEMENT = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)
-CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-
-
-def strip_css_comments(html: str) -> str:
-    """Drop comments from <style> elements: lab's CSS credits web pages there, and they only add bytes."""
-    return STYLE_ELEMENT.sub(lambda m: m.group(1) + CSS_COMMENT.sub("", m.group(2)) + m.group(3), html)
-
-
-def script_json(value: Any) -> str:
-    """JSON that is safe inside a <script type="application/json"> element."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class ReportCleaner(Preprocessor):

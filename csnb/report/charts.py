@@ -11,7 +11,6 @@ dash so that a greyscale print still tells them apart.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -45,7 +44,6 @@ STATUS_SHAPES = {
     "not_started": "triangle-right",
     "no_data": "stroke",
 }
-MILESTONE_STATUSES = ("done", "on_track", "at_risk", "late", "blocked", "not_started")
 # Line roles of a metric chart: colour for the screen, dash for paper.
 LINES = {"Actual": ("#0072B2", [1, 0]), "Glide path": (GREY, [2, 2]), "Forecast": ("#E69F00", [6, 3])}
 FREQ_RULES = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -94,12 +92,12 @@ def display_chart(chart: alt.TopLevelMixin, label: str = "chart") -> None:
     display({vegalite_mimetype(): chart.to_dict(), "text/plain": label}, raw=True)
 
 
-def _dates(values: Any) -> pd.Series:
+def to_timestamps(values: Any) -> pd.Series:
     """Dates as timestamps (Vega-Lite reads them as temporal values)."""
     return pd.to_datetime(pd.Series(values), errors="coerce")
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
     """True for None, NaN and NaT."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
@@ -107,7 +105,11 @@ def _missing(value: Any) -> bool:
 def limit_points(series: pd.DataFrame, frequency: str | None, aggregate: str | None) -> pd.DataFrame:
     """At most ``MAX_POINTS`` (date, value) rows: raw rows are bucketed by the metric's frequency, and
     a series still too long is averaged over coarser periods (a mean keeps per-period units)."""
-    frame = series[["date", "value"]].assign(date=_dates(series["date"]).to_numpy()).dropna(subset=["date"])
+    frame = (
+        series[["date", "value"]]
+        .assign(date=to_timestamps(series["date"]).to_numpy())
+        .dropna(subset=["date"])
+    )
     frame = frame.sort_values("date")
     rule = FREQ_RULES.get(frequency or "", "D")
     if _is_raw(frame["date"], frequency) or len(frame) > MAX_POINTS:
@@ -149,12 +151,12 @@ def _period_days(frequency: str | None) -> float:
 def _lines_frame(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame:
     """Actuals, glide path and forecast as one long frame (line, date, value) for one legend."""
     parts = [actuals.assign(line="Actual")]
-    if not any(_missing(row.get(k)) for k in ("baseline", "baseline_date", "target", "target_date")):
+    if not any(is_missing(row.get(k)) for k in ("baseline", "baseline_date", "target", "target_date")):
         parts.append(
             pd.DataFrame(
                 {
                     "line": "Glide path",
-                    "date": _dates([row["baseline_date"], row["target_date"]]),
+                    "date": to_timestamps([row["baseline_date"], row["target_date"]]),
                     "value": [float(row["baseline"]), float(row["target"])],
                 }
             )
@@ -168,7 +170,7 @@ def _lines_frame(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame:
 def _forecast(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame | None:
     """Straight line from the last actual along ``trend`` per period up to ``forecast_date``."""
     end, trend = row.get("forecast_date"), row.get("trend")
-    if actuals.empty or _missing(end) or _missing(trend):
+    if actuals.empty or is_missing(end) or is_missing(trend):
         return None
     start, last = actuals["date"].iloc[-1], float(actuals["value"].iloc[-1])
     end = pd.Timestamp(end)
@@ -186,11 +188,11 @@ def _forecast(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame | None:
 
 def metric_chart(metric_row: pd.Series, series: pd.DataFrame) -> alt.LayerChart:
     """Actuals with baseline, target, glide path and forecast for one metric (a ``metrics`` row)."""
-    if "metric" in series.columns and not _missing(metric_row.get("metric")):
+    if "metric" in series.columns and not is_missing(metric_row.get("metric")):
         series = series[series["metric"] == metric_row["metric"]]
     actuals = limit_points(series, metric_row.get("frequency"), metric_row.get("aggregate"))
     lines = _lines_frame(metric_row, actuals)
-    unit = "" if _missing(metric_row.get("unit")) else str(metric_row["unit"])
+    unit = "" if is_missing(metric_row.get("unit")) else str(metric_row["unit"])
     name = str(metric_row.get("name") or metric_row.get("metric") or "Metric")
     y = alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False))
     x = alt.X("date:T", title=None)
@@ -229,7 +231,7 @@ def _reference_layers(row: pd.Series, x: alt.X, y: alt.Y) -> list[alt.Chart]:
         [
             {"label": label, "value": float(row[key])}
             for label, key in (("Baseline", "baseline"), ("Target", "target"))
-            if not _missing(row.get(key))
+            if not is_missing(row.get(key))
         ]
     )
     if refs.empty:
@@ -245,9 +247,13 @@ def _reference_layers(row: pd.Series, x: alt.X, y: alt.Y) -> list[alt.Chart]:
         .encode(y=y, x=alt.value(0), text="label:N")
     )
     layers = [rules, labels]
-    if not _missing(row.get("target")) and not _missing(row.get("target_date")):
+    if not is_missing(row.get("target")) and not is_missing(row.get("target_date")):
         target = pd.DataFrame(
-            {"label": ["Target"], "date": _dates([row["target_date"]]), "value": [float(row["target"])]}
+            {
+                "label": ["Target"],
+                "date": to_timestamps([row["target_date"]]),
+                "value": [float(row["target"])],
+            }
         )
         layers.append(
             alt.Chart(target)
@@ -264,103 +270,9 @@ def _reference_layers(row: pd.Series, x: alt.X, y: alt.Y) -> list[alt.Chart]:
 def _subtitle(row: pd.Series) -> str:
     """A one-line status under the chart title, e.g. "on track, current 42 (kind: lead)"."""
     status = str(row.get("status") or "no_data").replace("_", " ")
-    kind = "" if _missing(row.get("kind")) else f" ({row['kind']} metric)"
-    current = "" if _missing(row.get("current")) else f", current {float(row['current']):,.4g}"
+    kind = "" if is_missing(row.get("kind")) else f" ({row['kind']} metric)"
+    current = "" if is_missing(row.get("current")) else f", current {float(row['current']):,.4g}"
     return f"{status}{current}{kind}"
-
-
-def gantt_chart(milestones: pd.DataFrame, as_of: dt.date) -> alt.LayerChart:
-    """Milestones as bars from start to due, coloured and marked by status, critical path outlined."""
-    frame = milestones.copy()
-    frame["start"], frame["due"] = _dates(frame["start"]).to_numpy(), _dates(frame["due"]).to_numpy()
-    frame["label"] = [
-        f"{m}  {t}" if not _missing(t) else str(m)
-        for m, t in zip(frame["milestone"], frame.get("title", frame["milestone"]), strict=True)
-    ]
-    frame["critical"] = frame.get("critical", False)
-    frame["critical_path"] = frame["critical"].map({True: "critical path"}).fillna("")
-    frame["criteria"] = [_criteria(r) for r in frame.itertuples()]
-    keep = [
-        "milestone",
-        "label",
-        "owner",
-        "start",
-        "due",
-        "status",
-        "critical",
-        "critical_path",
-        "criteria",
-        "slip_days",
-    ]
-    frame = frame[[c for c in keep if c in frame.columns]]
-    present = [s for s in MILESTONE_STATUSES if s in set(frame["status"])] or list(MILESTONE_STATUSES)
-    status_colour = alt.Color(
-        "status:N",
-        title="status",
-        scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]),
-    )
-    y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("start", order="ascending"))
-    tooltip = [
-        alt.Tooltip(c, type=t)
-        for c, t in (
-            ("milestone", "nominal"),
-            ("label", "nominal"),
-            ("owner", "nominal"),
-            ("status", "nominal"),
-            ("start", "temporal"),
-            ("due", "temporal"),
-            ("criteria", "nominal"),
-            ("slip_days", "quantitative"),
-            ("critical_path", "nominal"),
-        )
-        if c in frame.columns
-    ]
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(height=14, cornerRadius=2)
-        .encode(
-            x=alt.X("start:T", title=None),
-            x2="due:T",
-            y=y,
-            color=status_colour,
-            tooltip=tooltip,
-            # Critical milestones get a thick black outline: visible in colour and in greyscale.
-            stroke=alt.condition("datum.critical", alt.value("#000000"), alt.value(None)),
-            strokeWidth=alt.condition("datum.critical", alt.value(3), alt.value(0)),
-        )
-    )
-    marks = (
-        alt.Chart(frame)
-        .mark_point(filled=True, size=90, color="#000000")
-        .encode(
-            x="due:T",
-            y=y,
-            tooltip=tooltip,
-            shape=alt.Shape(
-                "status:N",
-                title="status",
-                scale=alt.Scale(domain=present, range=[STATUS_SHAPES[s] for s in present]),
-            ),
-        )
-    )
-    day = pd.DataFrame({"as_of": _dates([as_of]), "label": ["as of"]})
-    rule = (
-        alt.Chart(day).mark_rule(color="#000000", strokeDash=[4, 2]).encode(x="as_of:T", tooltip=["as_of:T"])
-    )
-    rule_text = (
-        alt.Chart(day)
-        .mark_text(align="left", dx=3, dy=-4, baseline="bottom")
-        .encode(x="as_of:T", y=alt.value(0), text="label:N")
-    )
-    return alt.layer(bars, marks, rule, rule_text).properties(title="Milestones")
-
-
-def _criteria(row: Any) -> str:
-    """ "2 of 3 criteria met" from a milestones row (empty when unknown)."""
-    met, total = getattr(row, "criteria_met", None), getattr(row, "criteria_total", None)
-    if _missing(met) or _missing(total):
-        return ""
-    return f"{int(met)} of {int(total)} criteria met"
 
 
 def lead_lag_chart(leads: pd.DataFrame) -> alt.LayerChart:

@@ -306,7 +306,7 @@ def show(r: Report, section: str) -> None:
     """Display a section: HTML, plus its charts for metrics and milestones."""
     from IPython.display import HTML, display
 
-    from csnb.report import charts
+    from csnb.report import charts, timeline
 
     charts.use_theme()  # the report's colour-blind-safe theme for every chart below
     if section == "metrics":
@@ -318,7 +318,7 @@ def show(r: Report, section: str) -> None:
         display(HTML(sections.render("milestones")))
         if len(r.snapshot.milestones):
             charts.display_chart(
-                charts.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
+                timeline.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
             )
         display(HTML(_checklist(r)))
     else:

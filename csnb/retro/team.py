@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from csnb.errors import InputError, Issue
+from csnb.plan.fields import Id, Model, Stage, Text
 from csnb.plan.load import _pydantic_issues
 from csnb.plan.located import Located, load_located
-from csnb.plan.models import Id, Model, Plan, Stage, Text
+from csnb.plan.models import Plan
 
 Category = Literal[
     "process", "people", "technology", "data", "communication", "scope", "vendor", "commercial"

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote, quote_plus
 
 from csnb.errors import SourceError
-from csnb.plan.models import ENV_REF
+from csnb.plan.fields import ENV_REF
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from csnb.plan.datasource import Source as SourceSpec
     from csnb.plan.models import Metric, Plan
-    from csnb.plan.models import Source as SourceSpec
 
 REDACTED = "***"
 # Shorter values are not secrets, and masking them would garble every message they occur in.

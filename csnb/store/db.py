@@ -159,13 +159,11 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def _mysql_lock(conn: Connection) -> Iterator[None]:
     """MySQL's named lock for this database's migrations (its DDL commits at once, so no transaction)."""
-    name = conn.execute(
-        text("SELECT LEFT(CONCAT('csnb_migrations.', COALESCE(DATABASE(), '')), 64)")
-    ).scalar()
-    if (
-        conn.execute(text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": LOCK_TIMEOUT}).scalar()
-        != 1
-    ):
+    # named locks are server-wide: the database's name keeps two stores on one server apart
+    named = text("SELECT LEFT(CONCAT('csnb_migrations.', COALESCE(DATABASE(), '')), 64)")
+    name = conn.execute(named).scalar()
+    got = conn.execute(text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": LOCK_TIMEOUT}).scalar()
+    if got != 1:
         raise MigrationError(
             f"another process has been upgrading the store for {LOCK_TIMEOUT} s; try again when it is done"
         )

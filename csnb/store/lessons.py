@@ -2,9 +2,9 @@
 
 On SQLite an FTS5 external-content table, kept in sync by triggers, ranks matches with bm25; on
 PostgreSQL a generated ``tsvector`` column with a GIN index ranks them with ``ts_rank_cd``. Schema
-changes are the ``lessons`` family of migrations (``csnb.store.db``).
-Every write is one short transaction keyed on (client, milestone, number), so concurrent retros from
-many processes never lose or duplicate a lesson.
+changes are the ``lessons`` family of migrations (``csnb.store.db``). Every write is one short
+transaction keyed on (client, milestone, number), so concurrent retros from many processes never lose
+or duplicate a lesson.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,7 +121,7 @@ def _v1(conn: Connection) -> None:
         conn.exec_driver_sql(sql)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]  # append new steps; never edit a released one
+MIGRATIONS: list[db.Step] = [_v1]  # append new steps; never edit a released one
 FAMILY = db.Family("lessons", MIGRATIONS, legacy="lessons_meta")
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT
 

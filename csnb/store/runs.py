@@ -87,7 +87,7 @@ def _v2(conn: Connection) -> None:
     run_lookup.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]  # append new steps; never edit a released one
+MIGRATIONS: list[db.Step] = [_v1, _v2]  # append new steps; never edit a released one
 FAMILY = db.Family("runs", MIGRATIONS, legacy="csnb_meta")
 FINISHED = ("ok", "failed", "interrupted")
 
