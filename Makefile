@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test browser clean
+.PHONY: demo test lint install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ demo: install
 	  $(BIN)/csnb send "$$(basename "$$f" .yaml)" --dry-run || exit $$?; \
 	done
 	@echo "reports:"; find reports -name '*.html' | sort
+
+# Style, complexity (mccabe <= 10) and the import layers of csnb (see [tool.importlinter] in pyproject.toml).
+lint: install-test
+	$(BIN)/ruff check csnb tests benchmarks
+	$(BIN)/ruff format --check csnb tests benchmarks
+	$(BIN)/lint-imports
 
 # Test files run on TEST_WORKERS processes (one file stays on one process: its fixtures are shared).
 TEST_WORKERS ?= 2

@@ -10,8 +10,8 @@ from batchkit import make_project
 
 from csnb.errors import ConfigError, RunError, SourceError
 from csnb.project.folder import Project
-from csnb.run.batch import BatchOptions, run_batch
 from csnb.registry import executors as registry
+from csnb.run.batch import BatchOptions, run_batch
 from csnb.run.executors import DaskExecutor
 from csnb.run.job import Result
 from csnb.store.runs import Store

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
-from csnb.retro.facts import compute_facts
 from csnb.report.lessons import suggest, suggest_for_report
+from csnb.retro.facts import compute_facts
 from csnb.retro.lessons import export_kb, record_retro
 from csnb.retro.team import Retro
 from csnb.store.lessons import Filters, QueryError, open_kb
