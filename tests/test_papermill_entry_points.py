@@ -1,4 +1,4 @@
-"""csnb's engines are papermill engines: ``papermill --engine csnb-warm-kernel`` works from the command line."""
+"""csnb's engines are papermill engines: ``papermill --engine csnb-warm-kernel`` runs from a shell."""
 
 from __future__ import annotations
 
