@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -45,9 +45,19 @@ def main_options(
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
+    return _parsed(value, option, dt.date.fromisoformat, "a date (YYYY-MM-DD)")
+
+
+def _datetime(value: str | None, option: str) -> dt.datetime | None:
+    return _parsed(
+        value, option, dt.datetime.fromisoformat, "a date-time (YYYY-MM-DDTHH:MM, optionally +HH:MM)"
+    )
+
+
+def _parsed(value: str | None, option: str, parse: Any, what: str) -> Any:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return parse(value)
     except ValueError:
-        raise InputError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+        raise InputError(f"{option}: not {what}: {value!r}") from None

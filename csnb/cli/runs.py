@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -10,17 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from csnb.cli.common import _date, _say, app, err, out
+from csnb.cli.common import _date, _datetime, _say, app, err, out
 from csnb.errors import InputError
-
-
-def _datetime(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--at: not a date-time (YYYY-MM-DDTHH:MM, optionally +HH:MM): {value!r}") from None
 
 
 def _clients(value: str | None) -> tuple[str, ...]:
@@ -111,7 +101,7 @@ def run(
         all=all_clients,
         due=due,
         retry_failed=retry_failed,
-        at=_datetime(at),
+        at=_datetime(at, "--at"),
         as_of=_date(as_of, "--as-of"),
         clients=_clients(clients),
         audience=audience,

@@ -22,7 +22,6 @@ import importlib
 import os
 import pickle
 import select
-import signal
 import sys
 import time
 from dataclasses import replace
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from csnb.errors import CsnbError
 from csnb.run.job import Job, Result, worker_failure
-from csnb.run.process import describe_exit, detach, saved_env
+from csnb.run.process import describe_exit, detach, killpg, saved_env
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 WARM_MODULES = (
@@ -223,11 +222,7 @@ def _pidfd(pid: int) -> int | None:
 
 
 def _kill(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    killpg(pid)
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:

@@ -25,30 +25,19 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 31)
 
 
-def _empty_frame() -> pd.DataFrame:
+def _typed_empty(columns: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with these columns and dtypes, so concatenation keeps the types."""
     import pandas as pd
 
-    return pd.DataFrame(
-        {
-            "client": pd.Series(dtype="str"),
-            "metric": pd.Series(dtype="str"),
-            "date": pd.Series(dtype="datetime64[ns]"),
-            "value": pd.Series(dtype="float64"),
-        }
-    )
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def _empty_frame() -> pd.DataFrame:
+    return _typed_empty({"client": "str", "metric": "str", "date": "datetime64[ns]", "value": "float64"})
 
 
 def _empty_freshness() -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(
-        {
-            "source": pd.Series(dtype="str"),
-            "metric": pd.Series(dtype="str"),
-            "newest": pd.Series(dtype="object"),
-            "rows": pd.Series(dtype="int64"),
-        }
-    )
+    return _typed_empty({"source": "str", "metric": "str", "newest": "object", "rows": "int64"})
 
 
 @dataclass
