@@ -61,7 +61,8 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[deliveries])
 
 
-FAMILY = db.Family("deliveries", [_v1], legacy="delivery_meta")  # append steps; never edit a released one
+MIGRATIONS: list[db.Step] = [_v1]  # append new steps; never edit a released one
+FAMILY = db.Family("deliveries", MIGRATIONS, legacy="delivery_meta")
 
 
 class MailLog:
