@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import make_project
+from builders import project_store
 
 from csnb.errors import ConfigError, RunError, SourceError
 from csnb.project.folder import Project
@@ -14,7 +15,6 @@ from csnb.registry import executors as registry
 from csnb.run.batch import BatchOptions, run_batch
 from csnb.run.executors import DaskExecutor
 from csnb.run.job import Result
-from csnb.store.runs import Store
 
 distributed = pytest.importorskip("distributed")
 
@@ -28,6 +28,7 @@ def scheduler() -> str:
         yield cluster.scheduler_address
 
 
+@pytest.mark.slow
 def test_dask_runs_jobs_and_isolates_failures_like_the_local_pool(tmp_path: Path, scheduler: str) -> None:
     root = make_project(tmp_path / "p", ["alpha", "failing", "killer"])
     summary = run_batch(
@@ -43,7 +44,7 @@ def test_dask_runs_jobs_and_isolates_failures_like_the_local_pool(tmp_path: Path
     )
     assert results["killer"].status == "failed" and "worker process died" in results["killer"].error
     assert all(Path(results[c].notebook).is_file() for c in ("failing", "killer"))
-    rows = Store(f"sqlite:///{root / '.csnb' / 'store.db'}").runs()
+    rows = project_store(root).runs()
     assert sorted((r["client"], r["status"]) for r in rows) == [
         ("alpha", "ok"),
         ("failing", "failed"),

@@ -8,16 +8,11 @@ and that the guard stops any message that could reach another client or carry it
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import socket
-import textwrap
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from csnb.delivery.send import (
     Courier,
@@ -34,148 +29,14 @@ from csnb.errors import ConfigError
 from csnb.plan.checks import GROUPS
 from csnb.project.folder import Project
 
-aiosmtpd = pytest.importorskip("aiosmtpd")
-from aiosmtpd.controller import Controller  # noqa: E402
-
-AS_OF = "2026-10-15"
-CANARY = {"alpha": "CANARY-ALPHA-4f1c", "beta": "CANARY-BETA-9b2e"}
-NAMES = {"alpha": "Alpha Freight Group", "beta": "Beta Orchards Ltd"}
-CHART = {
-    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-    "mark": "bar",
-    "data": {"values": [{"week": "W1", "calls": 3}, {"week": "W2", "calls": 5}]},
-    "encoding": {"x": {"field": "week", "type": "nominal"}, "y": {"field": "calls", "type": "quantitative"}},
-}
-
-
-class Recorder:
-    """An SMTP handler that records messages and answers 550 (or stalls) for chosen recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-        self.reject: set[str] = set()
-        self.stall: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
-        if address in self.stall:
-            await asyncio.sleep(3)
-        if address in self.reject:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-    def received(self) -> list[tuple[list[str], object]]:
-        """(envelope recipients, parsed message) of everything received."""
-        return [(rcpt, message_from_bytes(raw, policy=policy.default)) for rcpt, raw in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on 127.0.0.1 and a free port; yields (recorder, port)."""
-    recorder, port = Recorder(), free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield recorder, port
-    finally:
-        controller.stop()
-
-
-def plan_yaml(client: str, extra_people: str = "") -> str:
-    """A small valid plan with one e-mail ritual for the client's operators and the CSM."""
-    return textwrap.dedent(f"""\
-        client: {{id: {client}, name: {NAMES[client]}}}
-        people:
-          - {{id: dana, name: Dana Ortiz, side: provider, role: CSM, email: dana@provider.example}}
-          - {{id: ops, name: Ops Lead, side: client, role: Operations, email: ops@{client}.example}}
-          - {{id: boss, name: The Boss, side: client, role: COO,
-              email: boss@{client}.example, executive: true}}
-        {extra_people}
-        cadence:
-          - {{ritual: weekly-update, rrule: "FREQ=WEEKLY;BYDAY=MO", audience: operator, channel: email,
-              recipients: [ops, dana], start: 2026-09-07, agenda: Metrics that moved}}
-          - {{ritual: monthly-review, rrule: "FREQ=MONTHLY;BYDAY=1TU", audience: executive, channel: meeting,
-              recipients: [client-executives]}}
-        escalation:
-          - {{level: 1, contacts: [dana], when: A risk triggers}}
-        """)
-
-
-def write_report(project: Path, client: str, text: str, chart: bool = False) -> Path:
-    """An executed report notebook and its interactive HTML in reports/<client>/<as_of>/."""
-    folder = project / "reports" / client / AS_OF
-    folder.mkdir(parents=True, exist_ok=True)
-    html_out = new_output(
-        "display_data", data={"text/html": f"<div class='csnb'><h2>Summary</h2><p>{text}</p></div>"}
-    )
-    cells = [new_code_cell("summary()", outputs=[html_out])]
-    if chart:
-        cells.append(
-            new_code_cell(
-                "chart()",
-                outputs=[
-                    new_output(
-                        "display_data",
-                        data={"application/vnd.vegalite.v5+json": CHART, "text/plain": "Calls per week"},
-                    )
-                ],
-            )
-        )
-    nbformat.write(new_notebook(cells=cells), folder / "operator.ipynb")
-    html = folder / "operator.html"
-    html.write_text(
-        f"<!DOCTYPE html><html><body><p>{text}</p><script>var drawCharts = 1;</script></body></html>",
-        encoding="utf-8",
-    )
-    return html
-
-
-def make_project(root: Path, port: int, mail: str = "") -> Project:
-    """Two clients with reports for AS_OF and a [mail] section pointing at the test server."""
-    (root / "parameters").mkdir(parents=True)
-    for client in ("alpha", "beta"):
-        (root / "parameters" / f"{client}.yaml").write_text(plan_yaml(client), encoding="utf-8")
-        write_report(root, client, f"{NAMES[client]} is on track. {CANARY[client]}", chart=client == "alpha")
-    (root / "csnb.toml").write_text(
-        textwrap.dedent(f"""\
-        [project]
-        as_of = "{AS_OF}"
-        [store]
-        url = "sqlite:///{root / "store.db"}"
-        [mail]
-        host = "127.0.0.1"
-        port = {port}
-        security = "none"
-        from = "Customer Success <cs@provider.example>"
-        subject = "{{client_name}}: {{ritual}} for {{as_of}}"
-        timeout = 1
-        {mail}
-        """),
-        encoding="utf-8",
-    )
-    return Project(root)
+pytest.importorskip("aiosmtpd")
+from commands import free_port  # noqa: E402
+from mailkit import AS_OF, CANARY, NAMES, Recorder, make_project, smtp_server, write_report  # noqa: E402
 
 
 @pytest.fixture
 def project(tmp_path, smtp) -> Project:
     return make_project(tmp_path, smtp[1])
-
-
-def by_client(recorder: Recorder) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for rcpt, msg in recorder.received():
-        out.setdefault(msg["X-Csnb-Client"], []).append((rcpt, msg))
-    return out
 
 
 def test_each_client_gets_its_own_report_with_subject_body_and_attachment(project, smtp):
@@ -184,7 +45,7 @@ def test_each_client_gets_its_own_report_with_subject_body_and_attachment(projec
         done = send_client(client, project)
         assert [d.status for d in done] == ["sent"], done
 
-    got = by_client(recorder)
+    got = recorder.by_client()
     assert set(got) == {"alpha", "beta"}
     for client, other in (("alpha", "beta"), ("beta", "alpha")):
         [(rcpt, msg)] = got[client]
@@ -271,7 +132,7 @@ def test_failed_messages_are_retried_by_the_next_run(project, smtp):
         [Result("alpha", "operator", AS_OF, "ok", 1.0, html=html, ritual="weekly-update")], project
     )
     assert {(d.client, d.status) for d in done} == {("alpha", "sent"), ("beta", "sent")}
-    assert set(by_client(recorder)) == {"alpha", "beta"}
+    assert set(recorder.by_client()) == {"alpha", "beta"}
 
 
 def test_dry_run_writes_eml_files_next_to_the_report_and_sends_nothing(project, smtp):
@@ -291,7 +152,7 @@ def test_the_guard_stops_a_report_that_mentions_another_client(project, smtp):
     [beta] = send_client("beta", project)
     assert alpha.status == "unsafe" and NAMES["beta"] in alpha.error
     assert beta.status == "sent"
-    assert set(by_client(recorder)) == {"beta"}
+    assert set(recorder.by_client()) == {"beta"}
     assert (
         MailLog(project.config.store_url).rows("alpha")[0]["status"] == "failed"
     )  # retried, and stopped again
@@ -381,24 +242,14 @@ def test_the_password_comes_from_the_environment_and_is_never_printed(tmp_path, 
         seen.append(ok)
         return AuthResult(success=ok)
 
-    recorder, port = Recorder(), free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-        auth_required=True,
-    )
-    controller.start()
-    try:
+    port = free_port()
+    auth = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+    with smtp_server(Recorder(), port, **auth) as recorder:
         project = make_project(tmp_path, port, mail='user = "cs"\npassword_env = "CSNB_TEST_SMTP_PASSWORD"')
         with pytest.raises(ConfigError, match="CSNB_TEST_SMTP_PASSWORD"):
             send_client("alpha", project)
         monkeypatch.setenv("CSNB_TEST_SMTP_PASSWORD", "s3cret-pw")
         [d] = send_client("alpha", project)
-    finally:
-        controller.stop()
     assert d.status == "sent" and seen == [True] and len(recorder.messages) == 1
     assert "s3cret-pw" not in repr(project.config) and "s3cret-pw" not in str(d)
 

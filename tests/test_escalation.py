@@ -5,11 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from test_delivery import AS_OF, make_project, smtp  # noqa: F401 - smtp is a fixture
 
 from csnb.delivery.escalation import alert_message, escalate_report, events
 from csnb.delivery.send import Courier, UnsafeMessageError, foreign_markers, guard
 from csnb.store.runs import Store
+
+pytest.importorskip("aiosmtpd")
+from mailkit import AS_OF, make_project  # noqa: E402
 
 BEFORE = "2026-10-08"
 PLAN = textwrap.dedent("""\
@@ -60,10 +62,8 @@ def summary(as_of: str, risk: str, milestone: str, band: str, score: float) -> d
 
 
 @pytest.fixture
-def project(tmp_path, smtp):  # noqa: F811 - the fixture imported above
-    project = make_project(tmp_path, smtp[1])
-    (tmp_path / "parameters" / "alpha.yaml").write_text(PLAN, encoding="utf-8")
-    return project
+def project(tmp_path, smtp):
+    return make_project(tmp_path, smtp[1], plans={"alpha": PLAN})
 
 
 def record(project, audience: str, *summaries: dict) -> None:
@@ -79,7 +79,7 @@ def alerts(recorder) -> dict[str, tuple[list[str], object]]:
     return {msg["Subject"]: (sorted(rcpt), msg) for rcpt, msg in recorder.received()}
 
 
-def test_each_new_event_alerts_the_escalation_path_once(project, smtp):  # noqa: F811
+def test_each_new_event_alerts_the_escalation_path_once(project, smtp):
     import datetime as dt
 
     recorder, _ = smtp

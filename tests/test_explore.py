@@ -12,25 +12,16 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from conftest import REPO
 
 import csnb
 from csnb import explore
-from csnb.demo.build import build_demo
 from csnb.errors import InputError, PlanError, SourceError
 from csnb.indicators.changes import Diff
 from csnb.plan import Metric
 from csnb.report import charts
 
 AS_OF = dt.date(2026, 10, 15)  # pinned in the demo's csnb.toml
-REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo project (three clients, a SQLite warehouse, as_of pinned to 2026-10-15)."""
-    root = tmp_path_factory.mktemp("explore-demo")
-    list(build_demo(root))
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -373,10 +364,11 @@ def test_repr_html_escapes_every_user_string(tmp_path):
 # --- the exploration notebook ----------------------------------------------------------------------------
 
 
-def test_exploration_notebook_runs_top_to_bottom_on_the_demo(demo, tmp_path):
+@pytest.mark.slow
+def test_exploration_notebook_runs_top_to_bottom_on_the_demo(fresh_demo, tmp_path):
     import papermill as pm
 
-    notebooks = demo / "notebooks"
+    notebooks = fresh_demo / "notebooks"
     notebooks.mkdir(exist_ok=True)
     shutil.copy(REPO / "notebooks" / "exploration.ipynb", notebooks / "exploration.ipynb")
     out = tmp_path / "explored.ipynb"

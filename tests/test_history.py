@@ -6,18 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import project_store, write_project
 from typer.testing import CliRunner
 
 from csnb.cli import app
-from csnb.store.runs import Store
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder with three recorded runs of two clients."""
-    (tmp_path / "parameters").mkdir()
+    write_project(tmp_path, {})
     monkeypatch.chdir(tmp_path)
-    store = Store(f"sqlite:///{tmp_path / '.csnb' / 'store.db'}")
+    store = project_store(tmp_path)
     for key, client, status, error in [
         ("1", "acme", "ok", None),
         ("2", "zeta", "failed", "client zeta: cell 4 raised KeyError: 'routing'\nTraceback ..."),
@@ -56,7 +56,7 @@ def test_history_of_one_client_as_json(project: Path) -> None:
 def test_history_of_a_new_project_is_empty_and_creates_no_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "parameters").mkdir()
+    write_project(tmp_path, {})
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(app, ["history", "--json"])
     assert json.loads(done.stdout) == []

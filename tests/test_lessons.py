@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from builders import project_store_url
 from typer.testing import CliRunner
 
 from csnb.indicators.evaluation import evaluate
@@ -46,8 +45,8 @@ def lesson(client: str, milestone: str, number: int, statement: str, **extra) ->
 
 
 @pytest.fixture
-def kb(tmp_path):
-    base = open_kb(f"sqlite:///{tmp_path / 'store.db'}")
+def kb(sqlite_url):
+    base = open_kb(sqlite_url)
     yield base
     base.dispose()
 
@@ -134,15 +133,17 @@ def test_a_lesson_removed_from_the_retro_file_leaves_the_kb(kb):
     assert kb.search("two") == [] and len(kb.search("reworded")) == 1  # the FTS index follows the table
 
 
+# "customer training": the phrase in 2, both words apart in 1, one of them in 3
+CUSTOMER_TRAINING = [
+    lesson("a", "M1", 1, "Schedule training early; the customer asked twice", tags="", title=""),
+    lesson("a", "M1", 2, "Customer training in two shifts reached every agent", tags="", title=""),
+    lesson("a", "M1", 3, "The customer portal needed single sign-on", tags="", title=""),
+]
+
+
 def test_an_exact_phrase_outranks_a_single_shared_word(kb):
-    kb.upsert(
-        [
-            lesson("a", "M1", 1, "Schedule training early; the customer asked twice", tags="", title=""),
-            lesson("a", "M1", 2, "Customer training in two shifts reached every agent", tags="", title=""),
-            lesson("a", "M1", 3, "The customer portal needed single sign-on", tags="", title=""),
-            lesson("a", "M1", 4, "Nothing in common with the query", tags="", title=""),
-        ]
-    )
+    unrelated = lesson("a", "M1", 4, "Nothing in common with the query", tags="", title="")
+    kb.upsert([*CUSTOMER_TRAINING, unrelated])
     found = [r["number"] for r in kb.search("customer training")]
     assert found[0] == 2  # the exact phrase
     assert found[1] == 1  # both words, apart
@@ -219,8 +220,8 @@ def _hammer(url: str, worker: int) -> None:
 
 
 @pytest.mark.slow
-def test_four_processes_upserting_concurrently_lose_and_duplicate_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_four_processes_upserting_concurrently_lose_and_duplicate_nothing(sqlite_url):
+    url = sqlite_url
     ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_hammer, args=(url, w)) for w in range(4)]
     for p in procs:
@@ -294,8 +295,8 @@ def test_lessons_from_another_client_carry_no_name_id_or_data(kb):
     )  # a client's own lessons stay as written
 
 
-def test_suggest_for_report_contract(tmp_path):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_suggest_for_report_contract(sqlite_url):
+    url = sqlite_url
     base = open_kb(url)
     base.upsert(
         [
@@ -351,14 +352,13 @@ def test_kb_page_is_self_contained_and_escapes_what_people_typed(kb, tmp_path):
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    from csnb.demo.build import build_demo
+def project(fresh_demo, monkeypatch) -> Path:
+    """The demo project with its retro files, as the working folder."""
     from csnb.demo.retros import write_demo_retros
 
-    list(build_demo(tmp_path))
-    write_demo_retros(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    write_demo_retros(fresh_demo)
+    monkeypatch.chdir(fresh_demo)
+    return fresh_demo
 
 
 def test_cli_search_list_export_suggest(project):
@@ -366,7 +366,7 @@ def test_cli_search_list_export_suggest(project):
     from csnb.cli import lessons as cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.retro.notebook import prepare_retro
 
-    url = f"sqlite:///{project / '.csnb' / 'store.db'}"
+    url = project_store_url(project)
     for client, milestone in (("northwind", "M2"), ("northwind", "M4"), ("acme", "M2"), ("fernhill", "M1")):
         assert prepare_retro(project / "parameters" / f"{client}.yaml", milestone).record(url) >= 2
     runner = CliRunner()
@@ -403,30 +403,15 @@ def test_every_command_help_shows_an_example():
 
 
 @pytest.mark.services
-def test_postgres_upsert_is_idempotent_and_ranks_the_phrase_first(pg_url):
-    schema = f"lessons_test_{os.getpid()}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{pg_url}?options=-csearch_path%3D{schema}"
-        base = open_kb(url)
-        rows = [
-            lesson("a", "M1", 1, "Schedule training early; the customer asked twice", tags="", title=""),
-            lesson("a", "M1", 2, "Customer training in two shifts reached every agent", tags="", title=""),
-            lesson("a", "M1", 3, "The customer portal needed single sign-on", tags="", title=""),
-        ]
-        base.upsert(rows)
-        base.upsert(rows)
-        assert base.count() == 3
-        assert [r["number"] for r in base.search("customer training")] == [2, 1, 3]
-        assert [r["number"] for r in base.search("portal", Filters(client="a"))] == [3]
-        open_kb(url).dispose()  # a second open finds the schema migrated
-        base.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def test_postgres_upsert_is_idempotent_and_ranks_the_phrase_first(pg_schema_url):
+    base = open_kb(pg_schema_url)
+    base.upsert(CUSTOMER_TRAINING)
+    base.upsert(CUSTOMER_TRAINING)
+    assert base.count() == 3
+    assert [r["number"] for r in base.search("customer training")] == [2, 1, 3]
+    assert [r["number"] for r in base.search("portal", Filters(client="a"))] == [3]
+    open_kb(pg_schema_url).dispose()  # a second open finds the schema migrated
+    base.dispose()
 
 
 def test_a_narrow_filter_still_finds_matches_older_than_the_ranking_window(kb, monkeypatch):

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from browser import CHROMIUM_ARGS, chromium_or_skip, open_report
 from bs4 import BeautifulSoup
-from test_report_e2e import CODE_AND_PARAMETERS, csnb_command
+from builders import write_project
+from commands import csnb
+from pages import assert_no_code_or_parameters, visible_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -186,33 +184,14 @@ def csv_text(rows: list[tuple[str, str, str, float]]) -> str:
 
 def make_project(root: Path, plans: dict[str, dict], files: dict[str, str] | None = None) -> Path:
     """A project folder: csnb.toml pinned to AS_OF, the report notebook, plans and data files."""
-    from csnb.project.scaffold import bundled_notebooks
-
-    (root / "parameters").mkdir(parents=True)
-    (root / "notebooks").mkdir()
-    (root / "csnb.toml").write_text(f'[project]\nas_of = "{AS_OF}"\ntimezone = "UTC"\n', encoding="utf-8")
-    shutil.copyfile(bundled_notebooks() / "client_report.ipynb", root / "notebooks" / "client_report.ipynb")
-    for client, plan in plans.items():
-        text = yaml.safe_dump(plan, sort_keys=False, allow_unicode=True)
-        (root / "parameters" / f"{client}.yaml").write_text(text, encoding="utf-8")
-    for relative, text in (files or {}).items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
-    return root
+    return write_project(root, plans, as_of=AS_OF, timezone="UTC", files=files, report_notebook=True)
 
 
 def run_report(
     root: Path, client: str, *args: str, env: dict[str, str] | None = None, audience: str = "operator"
 ) -> Path:
     """``csnb run CLIENT`` inside ``root``; the HTML it wrote."""
-    done = subprocess.run(
-        [*csnb_command(), "run", client, "--audience", audience, *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-    )
+    done = csnb("run", client, "--audience", audience, *args, cwd=root, env=env, timeout=600)
     assert done.returncode == 0, f"csnb run {client} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     out = Path(args[args.index("--out") + 1]) if "--out" in args else root / "reports"
     return out / client / AS_OF / f"{audience}.html"
@@ -260,19 +239,6 @@ def injected_elements(html: str) -> list[str]:
     found += [str(a)[:80] for a in soup.find_all(href=re.compile("evil.example"))]
     found += [str(b)[:80] for b in soup.find_all(["strong", "b"]) if b.get_text() == "bold"]
     return found
-
-
-def visible_text(html: str) -> str:
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style"]):
-        tag.decompose()
-    return re.sub(r"\s+", " ", soup.get_text(" "))
-
-
-def assert_no_code_or_parameters(html: str, root: Path) -> None:
-    for leak in CODE_AND_PARAMETERS:
-        assert leak not in html, leak
-    assert str(root) not in html and "Traceback" not in html
 
 
 # -- user strings -----------------------------------------------------------------------------------------

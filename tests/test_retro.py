@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import project_store_url
+from commands import csnb
 
 from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
 from csnb.retro.facts import compute_facts
 from csnb.retro.team import RetroError, load_retro
-
-CLI = "from csnb.cli import lessons as cli_lessons; from csnb.cli import main; main()"
 
 
 def small_plan() -> Plan:
@@ -215,71 +212,52 @@ def test_retro_references_are_checked_against_the_plan(tmp_path):
 # -- the demo project: template, CLI and HTML ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    from csnb.demo.build import build_demo
-
-    folder = tmp_path_factory.mktemp("demo")
-    list(build_demo(folder))
-    return folder
-
-
-def csnb(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", CLI, *args], cwd=folder, capture_output=True, text=True, timeout=300
-    )
-
-
-def test_template_is_a_valid_retro_with_the_facts_as_comments(demo):
+def test_template_is_a_valid_retro_with_the_facts_as_comments(fresh_demo):
     from csnb.plan import load_plan
     from csnb.retro.notebook import write_template
 
-    path = write_template("northwind", "M2", root=demo, force=True)
+    path = write_template("northwind", "M2", root=fresh_demo, force=True)
     text = path.read_text()
     assert "# Retrospective of M2 (Agent onboarding and training)" in text
     assert "#   planned 2026-09-10 -> 2026-09-13; actual 2026-09-10 -> 2026-09-14" in text
     assert "finish slip 1 d" in text
-    retro = load_retro(path, load_plan(demo / "parameters" / "northwind.yaml"))
+    retro = load_retro(path, load_plan(fresh_demo / "parameters" / "northwind.yaml"))
     assert (retro.client, retro.milestone, retro.lessons) == ("northwind", "M2", [])
     with pytest.raises(Exception, match="already exists"):
-        write_template("northwind", "M2", root=demo)
-    path.unlink()
+        write_template("northwind", "M2", root=fresh_demo)
 
 
-def test_cli_rejects_a_malformed_retro_with_exit_2(demo):
-    folder = demo / "parameters" / "retros" / "acme"
+def test_cli_rejects_a_malformed_retro_with_exit_2(fresh_demo):
+    folder = fresh_demo / "parameters" / "retros" / "acme"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "M1.yaml").write_text("client: acme\nmilestone: M1\nparticipants: []\nlessons: oops\n")
-    try:
-        done = csnb(demo, "retro", "acme", "M1")
-    finally:
-        (folder / "M1.yaml").unlink()
+    done = csnb("retro", "acme", "M1", cwd=fresh_demo)
     assert done.returncode == 2, done.stderr
     assert "parameters/retros/acme/M1.yaml:3:1: participants: List should have at least 1 item" in done.stderr
     assert "parameters/retros/acme/M1.yaml:4:1: lessons: Input should be a valid list" in done.stderr
-    assert not (demo / "reports" / "acme" / "retros" / "M1.html").exists()
+    assert not (fresh_demo / "reports" / "acme" / "retros" / "M1.html").exists()
 
 
 @pytest.mark.slow
-def test_cli_retro_writes_an_offline_page_and_records_lessons_once(demo):
+def test_cli_retro_writes_an_offline_page_and_records_lessons_once(fresh_demo):
     from csnb.demo.retros import write_demo_retros
     from csnb.store.lessons import open_kb
 
-    write_demo_retros(demo)
-    path = demo / "parameters" / "retros" / "northwind" / "M2.yaml"
+    write_demo_retros(fresh_demo)
+    path = fresh_demo / "parameters" / "retros" / "northwind" / "M2.yaml"
     path.write_text(
         path.read_text().replace(
             "  - Team leads trained first", "  - <script>alert('x')</script> Team leads trained first"
         )
     )
-    done = csnb(demo, "retro", "northwind", "M2")
+    done = csnb("retro", "northwind", "M2", cwd=fresh_demo)
     assert done.returncode == 0, done.stderr
     assert "3 lesson(s) recorded" in done.stdout
-    html = (demo / "reports" / "northwind" / "retros" / "M2.html").read_text()
+    html = (fresh_demo / "reports" / "northwind" / "retros" / "M2.html").read_text()
     assert "Agent onboarding and training" in html and "Training in two shifts reached every agent" in html
     assert "&lt;script&gt;alert" in html and "<script>alert" not in html
     assert "<script" not in html.lower() and "import csnb" not in html and "store_url" not in html
     assert "http://" not in html and "https://" not in html
-    kb = open_kb(f"sqlite:///{demo / '.csnb' / 'store.db'}")
+    kb = open_kb(project_store_url(fresh_demo))
     assert kb.count() == 3
     kb.dispose()
