@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
-
-REPO = Path(__file__).resolve().parent.parent
-CSNB = [sys.executable, "-c", "from csnb.cli import main; main()"]
+from builders import write_project
 
 PLAN = """\
 client: {{id: {client}, name: "{name}", timezone: Europe/London}}
@@ -64,53 +60,25 @@ def make_project(
     root: Path, clients: list[str], names: dict[str, str] | None = None, as_of: str = "2026-10-15"
 ) -> Path:
     """A project with one small plan per client, a CSV of metrics and a report notebook with fault hooks."""
-    (root / "parameters").mkdir(parents=True)
-    (root / "data").mkdir()
-    (root / "notebooks").mkdir()
-    (root / "csnb.toml").write_text(f'[project]\nas_of = "{as_of}"\ntimezone = "Europe/London"\n')
     rows = ["date,value"] + [f"2026-09-{d:02d},{10 - d / 10:.2f}" for d in range(1, 31)]
     rows += [f"2026-10-{d:02d},{7 - d / 20:.2f}" for d in range(1, 16)]
-    (root / "data" / "metrics.csv").write_text("\n".join(rows) + "\n")
-    for client in clients:
-        name = (names or {}).get(client, client.title())
-        (root / "parameters" / f"{client}.yaml").write_text(PLAN.format(client=client, name=name))
-    nb = nbformat.read(REPO / "notebooks" / "client_report.ipynb", as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])) + 1
-    nb.cells.insert(at, nbformat.v4.new_code_cell(FAULTS))
-    nbformat.write(nb, root / "notebooks" / "client_report.ipynb")
+    plans = {c: PLAN.format(client=c, name=(names or {}).get(c, c.title())) for c in clients}
+    files = {"data/metrics.csv": "\n".join(rows) + "\n"}
+    write_project(root, plans, as_of=as_of, timezone="Europe/London", files=files, report_notebook=True)
+    add_cell(root, FAULTS)
     return root
 
 
-def csnb(
-    root: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the csnb command line in ``root`` as a scheduler would: no terminal, no stdin."""
-    return subprocess.run(
-        [*CSNB, *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
+def add_cell(root: Path, source: str, *, at_end: bool = False) -> None:
+    """Put a code cell into the project's report notebook, right after the parameters (or at the end)."""
+    path = root / "notebooks" / "client_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
+    at = len(nb.cells) if at_end else next(i for i, t in enumerate(tags) if "parameters" in t) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, path)
 
 
 def summary(done: subprocess.CompletedProcess[str]) -> dict:
     """The ``--json`` summary a batch printed."""
     return json.loads(done.stdout)
-
-
-def csnb_processes(marker: str) -> list[str]:
-    """Command lines of running worker or kernel processes whose environment or cwd mention ``marker``."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
-        try:
-            cmd = " ".join(proc.info["cmdline"] or [])
-            if ("csnb.run.worker" in cmd or "ipykernel" in cmd) and marker in (proc.info["cwd"] or ""):
-                found.append(f"{proc.info['pid']} {cmd}")
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found

@@ -6,13 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from batchkit import CSNB, csnb, csnb_processes, make_project, summary
-
-from csnb.store.runs import Store
+from batchkit import make_project, summary
+from builders import project_store
+from commands import CSNB, csnb, wait_for, wait_until_no_processes
 
 HEALTHY = ["alpha", "beta"]
 FAULTY = {
@@ -23,23 +22,12 @@ FAULTY = {
 }
 
 
-def _store(root: Path) -> Store:
-    return Store(f"sqlite:///{root / '.csnb' / 'store.db'}")
-
-
-def _gone(marker: str, seconds: float = 10) -> list[str]:
-    """Processes of this project still running after ``seconds`` (kernels poll their parent each second)."""
-    deadline = time.monotonic() + seconds
-    while (left := csnb_processes(marker)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return left
-
-
+@pytest.mark.slow
 def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY + list(FAULTY))
     # the hanging client goes first so that its timeout overlaps the other jobs
     order = "hanging,crashing,alpha,failing,killer,beta"
-    done = csnb(root, "run", "--all", "--clients", order, "--jobs", "2", "--timeout", "20", "--json")
+    done = csnb("run", "--all", "--clients", order, "--jobs", "2", "--timeout", "20", "--json", cwd=root)
 
     assert done.returncode == 1, done.stderr
     results = {r["client"]: r for r in summary(done)["results"]}
@@ -53,11 +41,10 @@ def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_pat
         assert r["status"] == "failed" and error in r["error"], r
         assert Path(r["notebook"]).is_file(), f"{client}: executed notebook not kept"
         assert not (root / "reports" / client / "2026-10-15" / "operator.html").exists()
-    assert results["hanging"]["duration"] < 45
-    assert _gone(str(root)) == []
+    wait_until_no_processes(root)
 
     # one finished run row per job, none left open
-    rows = _store(root).runs()
+    rows = project_store(root).runs()
     assert sorted(r["client"] for r in rows) == sorted(results)
     assert {r["client"]: r["status"] for r in rows} == {c: r["status"] for c, r in results.items()}
 
@@ -67,15 +54,16 @@ def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_pat
     assert all(f"({c})" in banner for c in FAULTY) and "(alpha)" not in banner
 
     # --retry-failed picks exactly the failed reports
-    retry = summary(csnb(root, "run", "--retry-failed", "--dry-run", "--json"))
+    retry = summary(csnb("run", "--retry-failed", "--dry-run", "--json", cwd=root))
     assert sorted(j["client"] for j in retry["planned"]) == sorted(FAULTY)
 
 
+@pytest.mark.slow
 def test_due_runs_what_the_cadence_asks_once(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY)
     at = "2026-10-13T10:00"  # Tuesday: the weekly update of Monday 12 October is due
 
-    first = csnb(root, "run", "--due", "--at", at, "--jobs", "2", "--json")
+    first = csnb("run", "--due", "--at", at, "--jobs", "2", "--json", cwd=root)
     assert first.returncode == 0, first.stderr
     ran = summary(first)
     assert sorted((r["client"], r["as_of"], r["status"]) for r in ran["results"]) == [
@@ -84,22 +72,22 @@ def test_due_runs_what_the_cadence_asks_once(tmp_path: Path) -> None:
     ]
     assert (root / "reports" / "alpha" / "2026-10-12" / "operator.html").is_file()
 
-    again = csnb(root, "run", "--due", "--at", at, "--json")
+    again = csnb("run", "--due", "--at", at, "--json", cwd=root)
     assert again.returncode == 0 and summary(again)["results"] == []
     assert [s["reason"] for s in summary(again)["skipped"]] == ["already succeeded"] * 2
 
     forced = summary(
-        csnb(root, "run", "--due", "--at", at, "--force", "--clients", "beta", "--dry-run", "--json")
+        csnb("run", "--due", "--at", at, "--force", "--clients", "beta", "--dry-run", "--json", cwd=root)
     )
     assert [(j["client"], j["as_of"]) for j in forced["planned"]] == [("beta", "2026-10-12")]
-    assert len(_store(root).runs()) == 2
+    assert len(project_store(root).runs()) == 2
 
 
 def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY)
     (root / "parameters" / "broken.yaml").write_text("client: {id: broken}\nmetrics: 3\n")
 
-    bad_plan = csnb(root, "run", "--all")
+    bad_plan = csnb("run", "--all", cwd=root)
     assert bad_plan.returncode == 2 and "broken.yaml" in bad_plan.stderr
     for args in (
         ["--all", "--jobs", "0", "--clients", "alpha"],
@@ -108,11 +96,12 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
         ["--due", "--at", "Tuesday"],
         ["--all", "--clients", "nobody"],
     ):
-        done = csnb(root, "run", *args)
+        done = csnb("run", *args, cwd=root)
         assert done.returncode == 2, (args, done.stderr)
     assert not (root / "reports").exists() and not (root / ".csnb").exists()
 
 
+@pytest.mark.slow
 def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: Path) -> None:
     clients = ["alpha", "slow1", "slow2"]
     root = make_project(tmp_path / "p", clients)
@@ -125,19 +114,16 @@ def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: 
         env={**os.environ, "CSNB_TEST_SLOW": "600"},
     )
     reports = root / "reports"
-    deadline = time.monotonic() + 120
-    while not list(reports.glob("*/*/operator.html")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert list(reports.glob("*/*/operator.html")), "no report finished before the deadline"
+    wait_for(lambda: list(reports.glob("*/*/operator.html")), 120, "a first report of the batch to finish")
     os.kill(batch.pid, signal.SIGKILL)
     batch.wait()
     finished_before = sorted(reports.glob("*/*/operator.html"))
 
-    assert _gone(str(root)) == [], "workers or kernels outlived the batch"
+    wait_until_no_processes(root)  # no worker or kernel outlives the batch
     for html in reports.glob("*/*/*.html"):
         assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), f"partial {html}"
 
-    rest = csnb(root, "run", "--due", "--json")
+    rest = csnb("run", "--due", "--json", cwd=root)
     assert rest.returncode == 0, rest.stderr
     assert {r["client"] for r in summary(rest)["results"]} == set(clients) - {
         p.parts[-3] for p in finished_before
@@ -146,23 +132,24 @@ def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: 
         reports / c / "2026-10-12" / "operator.html" for c in clients
     )
     assert not list(reports.glob("*/*/.*.tmp*")), "temporary files of the killed batch were left"
-    statuses = [r["status"] for r in _store(root).runs()]
+    statuses = [r["status"] for r in project_store(root).runs()]
     assert "running" not in statuses and "interrupted" in statuses
 
 
+@pytest.mark.slow
 def test_one_client_with_a_timeout_is_stopped_and_recorded(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", ["hanging"])
-    done = csnb(root, "run", "hanging", "--timeout", "5")
+    done = csnb("run", "hanging", "--timeout", "5", cwd=root)
     assert done.returncode == 1
     assert "did not finish within 5 s" in done.stderr and "operator.ipynb" in done.stderr
-    assert [r["status"] for r in _store(root).runs()] == ["failed"]
-    assert _gone(str(root)) == []
+    assert [r["status"] for r in project_store(root).runs()] == ["failed"]
+    wait_until_no_processes(root)
 
 
 @pytest.mark.parametrize("option", ["--json", None])
 def test_progress_never_mixes_into_json(tmp_path: Path, option: str | None) -> None:
     root = make_project(tmp_path / "p", ["alpha"])
-    done = csnb(root, "run", "--all", "--dry-run", *([option] if option else []))
+    done = csnb("run", "--all", "--dry-run", *([option] if option else []), cwd=root)
     assert done.returncode == 0
     if option:
         assert json.loads(done.stdout)["planned"][0]["client"] == "alpha"
@@ -178,10 +165,12 @@ def test_an_unreaped_worker_counts_as_gone_so_its_run_is_retried() -> None:
     if child == 0:
         os._exit(0)
     try:
-        deadline = time.monotonic() + 10
-        while Path(f"/proc/{child}/stat").read_text().split(") ")[1][:1] != "Z":
-            assert time.monotonic() < deadline, "child never exited"
-            time.sleep(0.05)
+        wait_for(
+            lambda: Path(f"/proc/{child}/stat").read_text().split(") ")[1][:1] == "Z",
+            10,
+            f"child {child} to exit (a zombie)",
+            interval=0.05,
+        )
         assert not pid_alive(child)
         assert pid_alive(os.getpid())
     finally:

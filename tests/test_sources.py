@@ -6,7 +6,6 @@ import datetime as dt
 import pickle
 import sqlite3
 import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -262,6 +261,7 @@ def test_missing_sqlite_file_fails_every_metric_of_that_source_only(warehouse, t
     assert values(obs, "calls") == [10.0, 20.0, 30.0]
 
 
+@pytest.mark.timeout(60)  # unstopped, the query runs for minutes; bench_timeouts.py times the stop
 def test_sqlite_timeout_stops_a_slow_query_and_the_next_metric_still_runs(warehouse):
     slow = (
         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
@@ -270,9 +270,7 @@ def test_sqlite_timeout_stops_a_slow_query_and_the_next_metric_still_runs(wareho
     plan = sql_plan(
         warehouse.parent, metric("slow", query=slow), metric("calls", query=BY_METRIC), timeout=0.5
     )
-    began = time.monotonic()
     obs = pull(plan)
-    assert time.monotonic() - began < 5
     assert "longer than the source's timeout (0.5 s)" in error_for(obs, "slow").detail
     assert values(obs, "calls") == [10.0, 20.0, 30.0]
 

