@@ -3,8 +3,10 @@
 Generates 1,000 distinct valid plans (different ids, numbers of metrics and milestones, dates) in a
 temporary folder, loads each with ``load_plan`` and reports plans per second, then times the stages
 separately: reading + YAML parsing with positions, pydantic validation alone, and the cross-checks.
+Last, the peak memory of ``csnb validate`` refusing a 50 MB plan file (plans are limited to 2 MB, so it
+must refuse it without reading it): goal under 300 MB.
 
-    python benchmarks/bench_plan.py [--plans 1000] [--seed 7]
+    python benchmarks/bench_plan.py [--plans 1000] [--seed 7] [--big-file-mb 50]
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -109,11 +113,35 @@ def libyaml_parse(texts: list[str]) -> float | None:
     return time.perf_counter() - t0
 
 
+# Runs a command and prints its exit status and the peak RSS (KB) of the processes it waited for.
+RSS_PROBE = """\
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def big_file_refusal(folder: Path, megabytes: int) -> None:
+    """Peak memory of ``csnb validate`` on a plan file of ``megabytes`` MB."""
+    big = folder / "plan.yaml"
+    with big.open("w") as fh:
+        for _ in range(megabytes):
+            fh.write("- just a very long list\n" * (1024 * 1024 // 24))
+    command = [sys.executable, "-c", RSS_PROBE, sys.executable, "-m", "csnb.cli", "validate", "plan.yaml"]
+    probe = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+    status, peak_kb = map(int, probe.stdout.split())
+    print(
+        f"\ncsnb validate on a {big.stat().st_size / 1e6:.1f} MB plan: exit {status}, "
+        f"peak memory {peak_kb / 1024:.0f} MB (goal under 300 MB)"
+    )
+
+
 def main() -> None:
     """Generate the plans, time the full load and each stage, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--big-file-mb", type=int, default=50, help="size of the plan file to refuse")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -160,6 +188,8 @@ def main() -> None:
             f"metrics per plan {sum(len(p.metrics) for p in plans) / len(plans):.1f}, "
             f"milestones per plan {sum(len(p.milestones) for p in plans) / len(plans):.1f}"
         )
+    with tempfile.TemporaryDirectory() as folder:
+        big_file_refusal(Path(folder), args.big_file_mb)
 
 
 if __name__ == "__main__":

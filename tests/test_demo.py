@@ -7,7 +7,6 @@ import hashlib
 import os
 import sqlite3
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -45,15 +44,6 @@ EXPECTED_MILESTONES = {
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """A demo project built once for this module."""
-    folder = tmp_path_factory.mktemp("demo")
-    lines = list(build_demo(folder))
-    assert any(line.startswith("wrote") and "warehouse.db" in line for line in lines)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +130,10 @@ def test_warehouse_is_byte_identical_for_a_seed(tmp_path):
 def test_demo_files_get_the_mode_a_plain_write_gives(tmp_path):
     old = os.umask(0o022)
     try:
-        list(build_demo(tmp_path))
+        lines = list(build_demo(tmp_path))
     finally:
         os.umask(old)
+    assert any(line.startswith("wrote") and "warehouse.db" in line for line in lines)
     for path in [
         tmp_path / ".csnb" / "demo" / "warehouse.db",
         tmp_path / "csnb.toml",
@@ -244,12 +235,10 @@ def test_synthetic_plan_validates_and_evaluates_on_its_rows(tmp_path):
 
 
 @pytest.mark.slow
-def test_synthetic_observations_are_fast():
-    began = time.perf_counter()
+def test_synthetic_observations_of_a_thousand_clients():
+    # benchmarks/bench_engine.py prints how long they take to make
     rows = synthetic_observations(1000)
-    elapsed = time.perf_counter() - began
-    assert len(rows) == 7_300_000
-    assert elapsed < 10, f"7.3 M rows took {elapsed:.1f} s"
+    assert len(rows) == 7_300_000  # 1,000 clients x 10 metrics x 730 days
 
 
 def test_csnb_status_all_on_the_demo_names_every_status(demo, monkeypatch):
