@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from csnb.delivery.courier import Courier, Delivered
 from csnb.delivery.message import Outgoing, new_message, subject_line
 from csnb.delivery.smtp import DeliveryError
+from csnb.report.build import AUDIENCES
+from csnb.store.runs import Store
 from csnb.templating import environment
 
 if TYPE_CHECKING:
@@ -166,8 +168,6 @@ def alert_message(courier: Courier, plan: Plan, event: Event, now: dict[str, Any
 
 def summaries(store_url: str, client: str, audience: str, as_of: dt.date) -> tuple[dict | None, dict | None]:
     """The snapshot summary of a report and the newest one of any audience before it."""
-    from csnb.report.build import AUDIENCES
-    from csnb.store.runs import Store
 
     store = Store(store_url)
     try:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from csnb.delivery.smtp import DeliveryError
 from csnb.errors import PlanError
+from csnb.plan.load import load_plan
 
 if TYPE_CHECKING:
     from csnb.delivery.message import Outgoing
@@ -73,7 +74,6 @@ def foreign_markers(project: Project, plan: Plan) -> Markers:
 
 
 def _plan_or_none(path: Path) -> Plan | None:
-    from csnb.plan.load import load_plan
 
     try:
         return load_plan(path)

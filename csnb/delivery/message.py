@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
 from csnb.errors import ConfigError
 from csnb.plan.people import recipients
-from csnb.render.exporter import COLOUR
+from csnb.render.exporter import COLOUR, render_notebook
+from csnb.render.vega import run_converter
 from csnb.templating import environment, template_folder
 
 if TYPE_CHECKING:
@@ -162,8 +163,6 @@ def email_body(
     import css_inline
     import nbformat
 
-    from csnb.render.exporter import render_notebook
-
     nb = nbformat.read(notebook, as_version=4)
     page = render_notebook(
         nb, title=f"{names['client_name']} — {names['ritual']}", static=True, branding=branding
@@ -233,8 +232,6 @@ def svgs_to_png(svgs: list[str]) -> list[bytes]:
     """PNG images of SVG charts, converted in a throwaway subprocess (vl-convert and forks: see render.py)."""
     import base64
     import json
-
-    from csnb.render.vega import run_converter
 
     if not svgs:
         return []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csnb.delivery.courier import Courier, Delivered
+from csnb.delivery.escalation import escalate_report, resend_alert
 from csnb.delivery.guard import Markers, UnsafeMessageError, foreign_markers, guard
 from csnb.delivery.message import (
     Outgoing,
@@ -31,6 +32,8 @@ from csnb.delivery.message import (
 )
 from csnb.delivery.smtp import DeliveryError, MailSettings, Transport, describe_error, mail_settings
 from csnb.errors import InputError, PlanError
+from csnb.plan.cadence import latest_occurrence
+from csnb.project.folder import Project
 from csnb.store.deliveries import MailLog
 
 if TYPE_CHECKING:
@@ -117,8 +120,6 @@ def rituals_for(plan: Plan, audience: str, ritual: str, as_of: dt.date) -> list[
     """The e-mail rituals a report serves: the one it was run for and any of its audience due the same day."""
     from zoneinfo import ZoneInfo
 
-    from csnb.plan.cadence import latest_occurrence
-
     rituals = email_rituals(plan, audience)
     if not ritual:
         return rituals
@@ -141,8 +142,6 @@ def deliver(
     transport: Transport | None = None,
 ) -> list[Delivered]:
     """E-mail a run's successful reports (``Result``s) to their rituals' recipients, alerts, retries."""
-    from csnb.delivery.escalation import escalate_report
-    from csnb.project.folder import Project
 
     project = project or Project()
     courier = Courier(project, dry_run=dry_run, force=force, store_url=store_url, transport=transport)
@@ -178,8 +177,6 @@ def send_client(
     transport: Transport | None = None,
 ) -> list[Delivered]:
     """``csnb send``: e-mail one client's newest report (or the one of ``as_of``) for each e-mail ritual."""
-    from csnb.delivery.escalation import escalate_report
-    from csnb.project.folder import Project
 
     project = project or Project()
     plan = project.plan(client)
@@ -249,8 +246,6 @@ def retry_pending(courier: Courier, handled: set[tuple[str, str, str]]) -> list[
             if ritual is not None:
                 done.append(send_report(courier, plan, ritual, Path(row["report"])))
         elif row["raw"]:
-            from csnb.delivery.escalation import resend_alert
-
             done.append(
                 resend_alert(courier, plan, row, message_from_bytes(row["raw"], policy=policy.default))
             )

@@ -19,8 +19,11 @@ from typing import Any
 
 from csnb.demo.data import AS_OF, demo_series, synthetic_observations, synthetic_plan
 from csnb.demo.plans import DEMO_PLANS
+from csnb.demo.retros import write_demo_retros
 from csnb.fs import atomic_path, write_atomic
+from csnb.plan.load import load_plan
 from csnb.project.config import CONFIG_FILE
+from csnb.project.folder import display_path
 
 __all__ = [
     "AS_OF",
@@ -225,8 +228,6 @@ def write_plans(folder: str | os.PathLike[str]) -> list[Path]:
 
 def build_demo(folder: str | os.PathLike[str] = ".", seed: int = 7) -> Iterator[str]:
     """Write the demo warehouse, plans and (if absent) ``csnb.toml`` into ``folder``; yield what was done."""
-    from csnb.plan.load import load_plan
-    from csnb.project.folder import display_path
 
     root = Path(folder)
     warehouse = root / WAREHOUSE
@@ -239,7 +240,6 @@ def build_demo(folder: str | os.PathLike[str] = ".", seed: int = 7) -> Iterator[
             f"ok {display_path(path)}: {plan.client.id} — {len(plan.metrics)} metrics, "
             f"{len(plan.milestones)} milestones, {len(plan.risks)} risks"
         )
-    from csnb.demo.retros import write_demo_retros
 
     for path in write_demo_retros(root):  # the team's retro input; `csnb retro` turns it into lessons
         yield f"wrote {display_path(path)}"

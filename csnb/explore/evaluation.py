@@ -13,8 +13,11 @@ from csnb.errors import InputError, Issue, PlanError
 from csnb.explore.tables import Table, breakdown, display_value, html_table, status_table, titled_block
 from csnb.indicators.assess import assess, to_date
 from csnb.indicators.snapshot import Health, Snapshot
+from csnb.plan.load import validate_document
+from csnb.plan.located import Located
 from csnb.plan.models import Plan
 from csnb.project.config import load_config
+from csnb.report.charts import lead_lag_chart, metric_chart
 from csnb.sources import pull
 
 if TYPE_CHECKING:
@@ -90,13 +93,11 @@ class Evaluation:
 
     def chart(self, metric_id: str) -> alt.LayerChart:
         """The report's chart of one metric: actuals, baseline, target, glide path and forecast."""
-        from csnb.report.charts import metric_chart
 
         return metric_chart(self._row(metric_id), self.snapshot.series)
 
     def lead_chart(self) -> alt.LayerChart:
         """Correlation of each lead with its lag at every shift tried."""
-        from csnb.report.charts import lead_lag_chart
 
         return lead_lag_chart(self.snapshot.leads)
 
@@ -151,8 +152,6 @@ DATE_FIELDS = {"target_date", "baseline_date", "due", "start"}
 
 def revalidated(plan: Plan, data: dict[str, Any], label: str) -> Plan:
     """A plan document checked like a plan file; keeps ``plan``'s file, where relative paths start."""
-    from csnb.plan.load import validate_document
-    from csnb.plan.located import Located
 
     new, issues = validate_document(Located(label, data, {}))
     if issues or new is None:

@@ -12,7 +12,9 @@ import pandas as pd
 from csnb.errors import InputError
 from csnb.explore.evaluation import Evaluation, evaluate, pull_between, revalidated
 from csnb.explore.tables import display_value, html_table, titled_block
+from csnb.plan.located import parse_located
 from csnb.plan.models import Plan
+from csnb.sources.pull import Observations
 
 if TYPE_CHECKING:
     import altair as alt
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 def _metric_spec(metric: Mapping[str, Any] | str) -> dict[str, Any]:
     """A candidate metric given as a mapping or as the YAML that would go under ``metrics:``."""
     if isinstance(metric, str):
-        from csnb.plan.located import parse_located
-
         metric = parse_located(metric, "candidate metric").data
     if not isinstance(metric, Mapping):
         raise InputError("a candidate metric is a mapping: id, name, kind, source, query, baseline, ...")
@@ -82,7 +82,6 @@ def try_metric(
     observations: Observations | None = None,
 ) -> Trial:
     """Pull and evaluate a candidate metric (a mapping or YAML, as in the plan) alongside the plan's own."""
-    from csnb.sources.pull import Observations
 
     data = plan.model_dump(mode="python", by_alias=True)
     data["metrics"].append(_metric_spec(metric))

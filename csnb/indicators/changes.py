@@ -7,8 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from csnb.indicators.evaluation import evaluate
 from csnb.indicators.snapshot import Snapshot
 from csnb.plan.models import Plan
+from csnb.sources import pull
 
 
 def _num(value: Any) -> float | None:
@@ -145,10 +147,7 @@ def diff(
 
 def compare(plan: Plan, as_of_a: dt.date, as_of_b: dt.date, observations: Any = None) -> Diff:
     """What changed in ``plan`` between two dates (pulls observations when not given)."""
-    from csnb.indicators.evaluation import evaluate
 
     if observations is None:
-        from csnb.sources import pull
-
         observations = pull(plan)
     return diff(evaluate(plan, observations, as_of_a), evaluate(plan, observations, as_of_b), plan)

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from csnb.indicators.evaluation import evaluate_portfolio
 from csnb.project.folder import Project
+from csnb.sources import pull
 
 
 def _clean(value: Any) -> Any:
@@ -32,8 +34,6 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 def portfolio_status(clients: list[str] | None, as_of: dt.date | None) -> dict[str, Any]:
     """Pull and evaluate the named clients (all when None) at ``as_of``; JSON-able result."""
-    from csnb.indicators.evaluation import evaluate_portfolio
-    from csnb.sources import pull
 
     project = Project()
     as_of = as_of or project.config.today()

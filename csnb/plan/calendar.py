@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from csnb.fs import write_atomic
+from csnb.plan.cadence import ritual_start
+from csnb.plan.people import recipients
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
@@ -46,9 +48,6 @@ def calendar(plan: Plan, stamp: dt.datetime | None = None) -> Calendar:
 def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
     """One ritual as a recurring event in the client's time zone."""
     from icalendar import Event, vCalAddress, vRecur, vText
-
-    from csnb.plan.cadence import ritual_start
-    from csnb.plan.people import recipients
 
     hour, minute = (int(x) for x in ritual.time.split(":"))
     start = dt.datetime.combine(

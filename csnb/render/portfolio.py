@@ -16,6 +16,7 @@ from urllib.parse import quote
 from csnb.fs import write_atomic
 from csnb.plan.models import Plan
 from csnb.project.layout import ReportsFolder
+from csnb.store.runs import Store
 from csnb.templating import environment
 
 BAD_RUNS = ("failed", "interrupted")
@@ -85,7 +86,6 @@ def render_index(rows: list[dict[str, Any]], generated: dt.datetime) -> str:
 
 def write_index(project: Any, store_url: str, plans: dict[str, Plan], folder: Path) -> Path:
     """Write ``index.html`` into the reports folder, atomically; return its path."""
-    from csnb.store.runs import Store
 
     store = Store(store_url)
     try:

@@ -16,6 +16,8 @@ from csnb.indicators.assess import assess_file
 from csnb.indicators.changes import Diff, diff, summary
 from csnb.indicators.snapshot import Snapshot
 from csnb.plan.models import Plan
+from csnb.report import sections as report_sections
+from csnb.store.runs import Store
 
 AUDIENCES = {
     "executive": ("header", "summary", "metrics"),
@@ -62,7 +64,6 @@ class Report:
 
     def show(self, section: str) -> None:
         """Display one section in the notebook (nothing when the audience does not get it)."""
-        from csnb.report import sections as report_sections
 
         if self.includes(section):
             report_sections.show(self, section)
@@ -79,7 +80,6 @@ class Report:
 
     def html(self, section: str) -> str:
         """The HTML of a text-only section (for tests and e-mail bodies)."""
-        from csnb.report import sections as report_sections
 
         return report_sections.html(self, section)
 
@@ -98,8 +98,6 @@ def prepare(
     plan, config, as_of, snap = assessed.plan, assessed.config, assessed.as_of, assessed.snapshot
     previous = None
     if store_url:
-        from csnb.store.runs import Store
-
         previous = Store(store_url).previous_summary(plan.client.id, audience, before=as_of)
     branding = {
         "provider": config.branding.provider,

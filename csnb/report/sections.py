@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csnb.plan.cadence import next_dates
+from csnb.report import charts, timeline
 from csnb.report import html as sections
 from csnb.report.html import fmt
 from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
@@ -305,8 +306,6 @@ def html(r: Report, section: str) -> str:
 def show(r: Report, section: str) -> None:
     """Display a section: HTML, plus its charts for metrics and milestones."""
     from IPython.display import HTML, display
-
-    from csnb.report import charts, timeline
 
     charts.use_theme()  # the report's colour-blind-safe theme for every chart below
     if section == "metrics":

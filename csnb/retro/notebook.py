@@ -17,9 +17,14 @@ from csnb.fs import temp_path, write_atomic
 from csnb.indicators.assess import assess_file
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
+from csnb.project.folder import Project
 from csnb.project.layout import ReportsFolder
+from csnb.project.scaffold import bundled_notebooks
+from csnb.render.exporter import render_notebook
 from csnb.retro.facts import Facts, compute_facts
+from csnb.retro.lessons import record_retro, render
 from csnb.retro.team import Retro, load_retro, retro_path
+from csnb.store.lessons import open_kb
 
 RETRO_NOTEBOOK = "retrospective.ipynb"
 SECTIONS = ("facts", "team", "lessons")
@@ -36,7 +41,6 @@ class RetroReport:
 
     def html(self, section: str) -> str:
         """The HTML of one section: ``facts``, ``team`` or ``lessons``."""
-        from csnb.retro.lessons import render
 
         if section not in SECTIONS:
             raise ValueError(f"section must be one of {', '.join(SECTIONS)}, not {section!r}")
@@ -58,8 +62,6 @@ class RetroReport:
 
     def record(self, store_url: str | None) -> int:
         """Upsert the retro's lessons into the knowledge base at ``store_url``; return how many."""
-        from csnb.retro.lessons import record_retro
-        from csnb.store.lessons import open_kb
 
         if not store_url or self.retro is None:
             return 0
@@ -110,7 +112,6 @@ def _notebook(config: Any) -> Path:
     path = config.notebooks / RETRO_NOTEBOOK
     if path.is_file():
         return path
-    from csnb.project.scaffold import bundled_notebooks
 
     return bundled_notebooks() / RETRO_NOTEBOOK
 
@@ -126,7 +127,6 @@ def run_retro(
     timeout: float | None = None,
 ) -> RetroResult:
     """Run the retrospective notebook into ``reports/<client>/retros/<milestone>.html``; record lessons."""
-    from csnb.project.folder import Project
 
     project = Project(root)
     config = project.config
@@ -203,8 +203,6 @@ def _execute(notebook: Path, out: Path, params: dict[str, Any], cwd: Path, timeo
 def _export(nb_path: Path, html_path: Path, *, title: str, branding: dict[str, Any]) -> Path:
     import nbformat
 
-    from csnb.render.exporter import render_notebook
-
     nb = nbformat.read(nb_path, as_version=4)
     # the notes for analysts explain how to run the notebook; a reader of the retrospective needs none
     nb.cells = [c for c in nb.cells if "analyst" not in c.get("metadata", {}).get("tags", [])]
@@ -261,7 +259,6 @@ def write_template(
     client: str, milestone: str, *, as_of: dt.date | None = None, root: str | Path = ".", force: bool = False
 ) -> Path:
     """Write ``parameters/retros/<client>/<milestone>.yaml`` pre-filled with the facts (never overwrites)."""
-    from csnb.project.folder import Project
 
     project = Project(root)
     path = retro_path(project.config.root, client, milestone)

@@ -18,11 +18,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from csnb.errors import ConfigError, InputError
+from csnb.errors import ConfigError, InputError, PlanError
+from csnb.plan.cadence import due_reports
+from csnb.plan.load import load_plan
 from csnb.project.folder import Project
+from csnb.project.scaffold import bundled_notebooks
+from csnb.registry import executors as registry
+from csnb.render.portfolio import write_index
 from csnb.report.build import AUDIENCES
 from csnb.run.engines import DEFAULT_ENGINE, engine_names, is_warm
+from csnb.run.forkserver import run_forked
 from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
+from csnb.run.process import pid_alive
+from csnb.run.worker import run_isolated, sweep
+from csnb.store.runs import Store
 
 RETRYABLE = ("failed", "interrupted")
 
@@ -40,7 +49,6 @@ def make_job(
     engine: str = DEFAULT_ENGINE,
 ) -> Job:
     """A validated job for one client of ``project`` (raises ``PlanError`` for an invalid plan)."""
-    from csnb.plan.load import load_plan
 
     _check_audience(audience)
     _check_engine(engine)
@@ -74,8 +82,6 @@ def _job(
 ) -> Job:
     notebook = project.config.notebooks / REPORT_NOTEBOOK
     if not notebook.is_file():
-        from csnb.project.scaffold import bundled_notebooks
-
         notebook = bundled_notebooks() / REPORT_NOTEBOOK
     cfg = project.config
     return Job(
@@ -102,12 +108,9 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
     """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
     if timeout is None and is_warm(job.engine):
-        from csnb.run.forkserver import run_forked
-
         return run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
     if timeout is None:
         return run_job(job)
-    from csnb.run.worker import run_isolated
 
     return run_isolated(replace(job, run_key=new_run_key(job)), timeout)
 
@@ -206,7 +209,6 @@ def _check_options(opts: BatchOptions) -> None:
         raise ConfigError("--at only applies to --due")
     _check_audience(opts.audience)
     _check_engine(opts.engine)
-    from csnb.registry import executors as registry
 
     registry.get(opts.executor)
     if opts.executor == "dask" and not opts.address:
@@ -215,8 +217,6 @@ def _check_options(opts: BatchOptions) -> None:
 
 def _load_plans(project: Project, clients: tuple[str, ...]) -> dict[str, tuple[Path, Any]]:
     """Every selected plan, validated; every problem in every plan is reported at once."""
-    from csnb.errors import PlanError
-    from csnb.plan.load import load_plan
 
     paths = [project.plan_path(c) for c in clients] if clients else project.plan_paths()
     if not paths:
@@ -241,7 +241,6 @@ def select_jobs(
     at: dt.datetime,
 ) -> tuple[list[Job], list[dict]]:
     """The jobs a batch runs, and the reports it skips because they already succeeded."""
-    from csnb.plan.cadence import due_reports
 
     wanted: list[tuple[str, str, str, dt.date]] = []  # client, ritual, audience, as_of
     if opts.due:
@@ -327,7 +326,6 @@ def run_batch(
     started = time.perf_counter()
     summary.results = executor.run(jobs, on_result or (lambda result: None)) if jobs else []
     summary.duration = time.perf_counter() - started
-    from csnb.render.portfolio import write_index
 
     summary.index = str(
         write_index(
@@ -343,9 +341,6 @@ def run_batch(
 def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str, str, str], tuple[str, str]]:
     """Report states from the store, after closing runs a killed batch left open on this machine."""
     from sqlalchemy.engine import make_url
-
-    from csnb.run.process import pid_alive
-    from csnb.store.runs import Store
 
     parsed = make_url(store_url)
     if (
@@ -365,8 +360,6 @@ def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str,
 
 
 def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
-    from csnb.registry import executors as registry
-    from csnb.run.worker import sweep
 
     reports = Path(opts.out_dir or project.config.reports)
     if reports.is_dir():

@@ -19,6 +19,7 @@ from typing import Any
 from csnb.errors import ConfigError
 from csnb.run.engines import is_warm
 from csnb.run.job import Job, Result
+from csnb.run.worker import Worker, run_isolated, run_warm
 
 Done = Callable[[Result], None]
 
@@ -77,7 +78,6 @@ class LocalExecutor:
         return results
 
     def _slot(self, pending: queue.Queue[Job], finish: Done) -> None:
-        from csnb.run.worker import Worker
 
         worker: Worker | None = None
         try:
@@ -127,8 +127,6 @@ class DaskExecutor:
     def run(self, jobs: Sequence[Job], done: Done) -> list[Result]:
         """Run every job on the cluster; a task that fails or loses its worker is one failed result."""
         from distributed import as_completed
-
-        from csnb.run.worker import run_isolated, run_warm
 
         client = self._client()
         results: list[Result] = []

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from csnb.project.folder import Project
+from csnb.store.runs import Store
+
 COLUMNS = ("started", "client", "ritual", "audience", "as_of", "status", "duration", "error")
 
 
@@ -13,9 +16,6 @@ def past_runs(
 ) -> list[dict[str, Any]]:
     """The newest ``limit`` runs (of ``client``), as plain dicts; none when the store does not exist yet."""
     from sqlalchemy.engine import make_url
-
-    from csnb.project.folder import Project
-    from csnb.store.runs import Store
 
     url = store_url or Project().config.store_url
     parsed = make_url(url)

@@ -16,6 +16,7 @@ from csnb.errors import ConfigError, InputError, SourceError
 from csnb.plan.models import Metric, Plan
 from csnb.sources.base import MetricSource, first_line
 from csnb.sources.registry import registry
+from csnb.sources.tidy import checked
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,8 +75,6 @@ def _as_error(exc: Exception, source: MetricSource | None) -> SourceError:
 def _fetch(source: MetricSource, metric: Metric, start: dt.date, end: dt.date) -> pd.DataFrame:
     """One metric's checked rows between ``start`` and ``end`` inclusive, with client and metric columns."""
     import pandas as pd
-
-    from csnb.sources.tidy import checked
 
     rows = checked(source.fetch(metric, start, end), source.plan.client.timezone)
     rows = rows[(rows["date"] >= pd.Timestamp(start)) & (rows["date"] <= pd.Timestamp(end))]
