@@ -15,8 +15,6 @@ from typing import Any
 from csnb.errors import CsnbError, RunError
 from csnb.fs import temp_path, write_atomic
 from csnb.project.layout import ReportsFolder
-from csnb.render.exporter import render_notebook
-from csnb.report.build import SUMMARY_MIME
 from csnb.run.engines import DEFAULT_ENGINE, papermill_options
 from csnb.store.runs import Store
 
@@ -150,6 +148,9 @@ def running_cell(notebook: Path | None) -> int | None:
 
 def _take_summary(nb: Any) -> dict[str, Any] | None:
     """Remove the snapshot summary output the notebook recorded, and return it."""
+    # report and render import pandas and numpy: this module must stay light, since the fork
+    # server imports it and pins native thread pools before numpy loads (see forkserver.warm_up)
+    from csnb.report.build import SUMMARY_MIME
 
     found = None
     for cell in nb.cells:
@@ -166,6 +167,8 @@ def _take_summary(nb: Any) -> dict[str, Any] | None:
 
 def _export(job: Job, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dict[str, Any] | None:
     import nbformat
+
+    from csnb.render.exporter import render_notebook
 
     nb = nbformat.read(tmp_nb, as_version=4)
     phases.update(_execution_phases(nb, phases.pop("execute")))
