@@ -17,9 +17,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from csnb.errors import SourceError
 from csnb.plan import Client, Plan
 from csnb.project.config import load_config
 from csnb.project.scaffold import bundled_notebooks
+from csnb.sources import Observations
 from csnb.store.runs import Store
 
 DANA = {"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}
@@ -138,10 +140,21 @@ def observations(*rows: tuple, client: str = "acme") -> pd.DataFrame:
     )
 
 
-def daily(metric_id: str, first: str | dt.date, values: Iterable[float]) -> list[tuple]:
+def daily(metric_id: str, values: Iterable[float], first: str | dt.date = "2026-01-01") -> list[tuple]:
     """(metric, date, value) rows of one metric on consecutive days from ``first``."""
     start = dt.date.fromisoformat(first) if isinstance(first, str) else first
     return [(metric_id, start + dt.timedelta(days=i), v) for i, v in enumerate(values)]
+
+
+def values(obs: Observations, metric_id: str) -> list[float]:
+    """The values one metric was pulled with, in date order."""
+    return obs.frame.loc[obs.frame["metric"] == metric_id, "value"].tolist()
+
+
+def error_for(obs: Observations, metric_id: str) -> SourceError:
+    """The one error a pull reported for a metric."""
+    [err] = [e for e in obs.errors if e.metric == metric_id]
+    return err
 
 
 # --- project folders -------------------------------------------------------------------------------------

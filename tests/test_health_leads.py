@@ -13,84 +13,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from builders import check, daily, metric, milestone, observations, plan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csnb.indicators.evaluation import evaluate
 from csnb.indicators.health import band
-from csnb.plan import Plan
 
 D = dt.date
 AS_OF = D(2026, 1, 6)
 
 
-def metric(metric_id: str, kind: str = "lag", **fields: Any) -> dict[str, Any]:
-    spec = {
-        "id": metric_id,
-        "name": metric_id.replace("_", " "),
-        "kind": kind,
-        "source": "files",
-        "frequency": "day",
-        "aggregate": "last",
-        "tolerance": 0.10,
-        "baseline": {"value": 0, "date": "2026-01-01"},
-        "target": {"value": 100, "date": "2026-01-11"},
-    }
-    spec.update(fields)
-    return spec
-
-
-def milestone(
-    milestone_id: str,
-    done_on: str | None = None,
-    start: str = "2026-01-01",
-    due: str = "2026-01-30",
-    **fields: Any,
-) -> dict[str, Any]:
+def signed_off(milestone_id: str, done_on: str | None = None, due: str = "2026-01-30", **fields: Any) -> dict:
     """A milestone with one manual check, done on ``done_on`` (or not done)."""
-    return {
-        "id": milestone_id,
-        "title": f"Milestone {milestone_id}",
-        "stage": "onboarding",
-        "owner": "dana",
-        "start": start,
-        "due": due,
-        "criteria": [{"check": "Signed off", "done": done_on is not None, "done_on": done_on}],
-        **fields,
-    }
-
-
-def plan(metrics: list | None = None, milestones: list | None = None, **engine_settings: Any) -> Plan:
-    """A minimal valid plan (a csv source, so no environment variable is needed)."""
-    return Plan.model_validate(
-        {
-            "client": {"id": "acme", "name": "Acme Logistics"},
-            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-            "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-            "metrics": metrics or [],
-            "milestones": milestones or [],
-            "settings": engine_settings,
-        }
-    )
-
-
-def observations(*rows: tuple) -> pd.DataFrame:
-    """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame(
-        {
-            "client": "acme",
-            "metric": [r[0] for r in rows],
-            "date": pd.to_datetime([r[1] for r in rows]),
-            "value": [float(r[2]) for r in rows],
-        },
-        columns=["client", "metric", "date", "value"],
-    )
-
-
-def daily(metric_id: str, values: list[float] | np.ndarray) -> list[tuple]:
-    """Observations of one metric on consecutive days from 2026-01-01."""
-    first = D(2026, 1, 1)
-    return [(metric_id, first + dt.timedelta(days=i), v) for i, v in enumerate(values)]
+    return milestone(milestone_id, check("Signed off", done_on), due=due, **fields)
 
 
 # --- health -------------------------------------------------------------------------------------------
@@ -99,10 +35,10 @@ def daily(metric_id: str, values: list[float] | np.ndarray) -> list[tuple]:
 def test_health_of_a_small_mix_by_hand() -> None:
     metrics = [metric("routing"), metric("adoption"), metric("trainings", kind="lead"), metric("nps")]
     milestones = [
-        milestone("M1", done_on="2026-01-03"),  # done
-        milestone("M2", depends_on=["M3"]),  # blocked by M3
-        milestone("M3", start="2026-01-10", due="2026-01-20"),  # not_started: no weight
-        milestone("M4", due="2026-01-05", leap=True),  # late, but a leap: no weight
+        signed_off("M1", done_on="2026-01-03"),  # done
+        signed_off("M2", depends_on=["M3"]),  # blocked by M3
+        signed_off("M3", start="2026-01-10", due="2026-01-20"),  # not_started: no weight
+        signed_off("M4", due="2026-01-05", leap=True),  # late, but a leap: no weight
     ]
     obs = observations(("routing", AS_OF, 45), ("adoption", AS_OF, 35), ("trainings", AS_OF, 10))
     snap = evaluate(plan(metrics, milestones), obs, AS_OF)
@@ -183,7 +119,7 @@ def test_no_data_anywhere_is_an_unknown_score() -> None:
 
 
 def test_only_not_started_milestones_is_an_unknown_score() -> None:
-    snap = evaluate(plan([], [milestone("M1", start="2026-02-01", due="2026-02-20")]), None, AS_OF)
+    snap = evaluate(plan([], [signed_off("M1", start="2026-02-01", due="2026-02-20")]), None, AS_OF)
     assert snap.health.score is None
     assert snap.health.band == "unknown"
     assert snap.health.missing == ()  # a milestone not started is not evidence, nor is it missing
@@ -198,10 +134,10 @@ def test_empty_plan_is_an_unknown_score() -> None:
 def test_milestone_statuses_score_by_hand() -> None:
     # done 100, on_track 100, blocked 25, late 0 -> 225 / 4 = 56.25 -> 56.2 (or 56.3), amber
     milestones = [
-        milestone("M1", done_on="2026-01-02"),
-        milestone("M2"),
-        milestone("M3", depends_on=["M2"]),
-        milestone("M4", due="2026-01-05"),
+        signed_off("M1", done_on="2026-01-02"),
+        signed_off("M2"),
+        signed_off("M3", depends_on=["M2"]),
+        signed_off("M4", due="2026-01-05"),
     ]
     snap = evaluate(plan([], milestones), None, AS_OF)
     assert dict(zip(snap.milestones["milestone"], snap.milestones["status"], strict=True)) == {
@@ -230,7 +166,7 @@ def test_health_stays_between_0_and_100(metric_values: list, milestone_specs: li
     metrics = [metric(f"m{i}", kind=kind) for i, (kind, _) in enumerate(metric_values)]
     rows = [(f"m{i}", as_of, v) for i, (_, v) in enumerate(metric_values) if v is not None]
     milestones = [
-        milestone(
+        signed_off(
             f"M{i}",
             done_on=None if done is None else f"2026-01-{done:02d}",
             due=f"2026-01-{due:02d}",
@@ -249,6 +185,9 @@ def test_health_stays_between_0_and_100(metric_values: list, milestone_specs: li
 
 
 # --- lead -> lag check --------------------------------------------------------------------------------
+
+# The lead metric of every check below: trainings held, which should move adoption.
+TRAININGS = metric("trainings", kind="lead", leads=["adoption"])
 
 # Twelve day-over-day changes of the lead with no pattern a lag could copy by accident.
 LEAD_CHANGES = np.array([3, -1, 4, 1, -5, 9, 2, -6, 5, 3, -5, 8], dtype=float)
@@ -280,7 +219,7 @@ def _r_by_shift(snapshot) -> dict[int, float]:
 
 
 def test_a_lead_two_periods_ahead_is_found_at_shift_two() -> None:
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     snap = evaluate(plan(metrics), observations(*_lead_and_lag()), D(2026, 1, 15))
     check = _check(snap)
     assert (check["lead"], check["lag"]) == ("trainings", "adoption")
@@ -298,7 +237,7 @@ def test_a_lead_two_periods_ahead_is_found_at_shift_two() -> None:
 def test_lead_max_shift_limits_the_shifts_tried() -> None:
     # with shifts 0..1 only, the two-day lead cannot be seen: r is -0.41 at shift 0 and -0.54 at
     # shift 1, so the best r (-0.41) is below lead_min_r and the lead predicts nothing
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     snap = evaluate(plan(metrics, lead_max_shift=1), observations(*_lead_and_lag()), D(2026, 1, 15))
     assert sorted(_r_by_shift(snap)) == [0, 1]
     assert predicts(_check(snap)) is False
@@ -308,7 +247,7 @@ def test_direction_signs_lead_up_lag_down() -> None:
     # more trainings -> fewer routing minutes two days later: a falling lag is the lag improving,
     # so the signed r is +1 and the lead predicts
     metrics = [
-        metric("trainings", kind="lead", leads=["adoption"]),
+        TRAININGS,
         metric(
             "adoption",
             direction="down",
@@ -326,7 +265,7 @@ def test_direction_signs_lead_up_lag_down() -> None:
 def test_direction_signs_a_lag_that_worsens_when_the_lead_improves() -> None:
     # same numbers with the lag's direction up: the lead improving precedes the lag getting worse,
     # r at shift 2 is -1, and the best shift is not 2
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     snap = evaluate(plan(metrics), observations(*_lead_and_lag(lag_sign=-1)), D(2026, 1, 15))
     assert _r_by_shift(snap)[2] == pytest.approx(-1.0, abs=1e-9)
     assert int(_check(snap)["best_shift"]) != 2
@@ -337,7 +276,7 @@ def test_a_noise_lead_predicts_nothing() -> None:
     # (r = 0, 0.045, 0, -0.045, 0 for shifts 0..4), so the best r 0.045 < lead_min_r 0.3
     lead = 50 + np.r_[0, np.cumsum(np.tile([1, 1, -1, -1], 6))]
     lag = 100 + np.r_[0, np.cumsum(np.tile([1, -1], 12))]
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     snap = evaluate(
         plan(metrics), observations(*daily("trainings", lead), *daily("adoption", lag)), D(2026, 1, 31)
     )
@@ -349,7 +288,7 @@ def test_a_noise_lead_predicts_nothing() -> None:
 
 def test_a_lead_with_too_few_periods_says_nothing() -> None:
     # four lead values are three changes: fewer than four pairs at any shift -> no r, predicts None
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     obs = observations(*daily("trainings", [1, 3, 2, 5]), *daily("adoption", [10, 12, 11, 15, 14, 18]))
     check = _check(evaluate(plan(metrics), obs, D(2026, 1, 15)))
     assert predicts(check) is None
@@ -358,7 +297,7 @@ def test_a_lead_with_too_few_periods_says_nothing() -> None:
 
 
 def test_a_lead_without_data_says_nothing() -> None:
-    metrics = [metric("trainings", kind="lead", leads=["adoption"]), metric("adoption")]
+    metrics = [TRAININGS, metric("adoption")]
     obs = observations(*daily("adoption", [10, 12, 11, 15, 14, 18]))
     check = _check(evaluate(plan(metrics), obs, D(2026, 1, 15)))
     assert predicts(check) is None
@@ -376,7 +315,7 @@ def test_a_weekly_lag_compares_the_lead_week_by_week() -> None:
     lag_values = np.r_[100, 100 + np.cumsum([2, 3, -1, 4, -1, 4])]  # weeks of 12-29 .. 02-09
     lag_rows = [("adoption", D(2025, 12, 29) + dt.timedelta(weeks=i), v) for i, v in enumerate(lag_values)]
     metrics = [
-        metric("trainings", kind="lead", leads=["adoption"]),
+        TRAININGS,
         metric(
             "adoption",
             frequency="week",

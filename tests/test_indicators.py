@@ -1,74 +1,26 @@
 """Metric indicators by the status rules: aggregation, current, progress, glide path, status, trend, forecast.
 
 Every test builds its plan and observations in place and states the expected numbers worked out by
-hand. Unless a test says otherwise the metric is a daily lag metric (aggregate ``last``) that should
-climb from 0 on 2026-01-01 to 100 on 2026-01-11 with a tolerance of 0.10: ten days, so on
-2026-01-06 the glide path expects half the way (expected = 5 / 10 = 0.5).
+hand. Unless a test says otherwise the metric (``builders.metric``) is a daily lag metric (aggregate
+``last``) that should climb from 0 on 2026-01-01 to 100 on 2026-01-11 with a tolerance of 0.10: ten
+days, so on 2026-01-06 the glide path expects half the way (expected = 5 / 10 = 0.5).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from builders import at_least, metric, milestone, observations, plan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csnb.indicators.evaluation import evaluate, evaluate_portfolio
 from csnb.indicators.metrics import classify
-from csnb.plan import Plan
 
 D = dt.date
-
-
-def metric(metric_id: str = "adoption", **fields: Any) -> dict[str, Any]:
-    """A metric as a plan file would spell it, with the defaults described in the module docstring."""
-    spec = {
-        "id": metric_id,
-        "name": metric_id.replace("_", " "),
-        "kind": "lag",
-        "source": "files",
-        "frequency": "day",
-        "aggregate": "last",
-        "direction": "up",
-        "tolerance": 0.10,
-        "baseline": {"value": 0, "date": "2026-01-01"},
-        "target": {"value": 100, "date": "2026-01-11"},
-    }
-    spec.update(fields)
-    return spec
-
-
-def plan(
-    *metrics: dict[str, Any], client: str = "acme", milestones: tuple = (), **engine_settings: Any
-) -> Plan:
-    """A minimal valid plan holding ``metrics`` (a csv source, so no environment variable is needed)."""
-    return Plan.model_validate(
-        {
-            "client": {"id": client, "name": client.title()},
-            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-            "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-            "metrics": list(metrics),
-            "milestones": list(milestones),
-            "settings": engine_settings,
-        }
-    )
-
-
-def observations(*rows: tuple, client: str = "acme") -> pd.DataFrame:
-    """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame(
-        {
-            "client": client,
-            "metric": [r[0] for r in rows],
-            "date": pd.to_datetime([r[1] for r in rows]),
-            "value": [float(r[2]) for r in rows],
-        },
-        columns=["client", "metric", "date", "value"],
-    )
 
 
 def row(snapshot, metric_id: str = "adoption") -> pd.Series:
@@ -81,6 +33,15 @@ def series(snapshot, metric_id: str = "adoption") -> list[tuple[dt.date, float]]
     """The aggregated series of one metric as (period start, value) pairs."""
     frame = snapshot.series[snapshot.series["metric"] == metric_id]
     return [(pd.Timestamp(d).date(), float(v)) for d, v in zip(frame["date"], frame["value"], strict=True)]
+
+
+# Manual routing time, which should fall from 600 minutes on 2026-01-01 to 360 on 2026-01-11.
+ROUTING = metric(
+    "routing_minutes",
+    direction="down",
+    baseline={"value": 600, "date": "2026-01-01"},
+    target={"value": 360, "date": "2026-01-11"},
+)
 
 
 # --- status -------------------------------------------------------------------------------------------
@@ -100,7 +61,7 @@ def series(snapshot, metric_id: str = "adoption") -> list[tuple[dt.date, float]]
     ],
 )
 def test_status_against_the_glide_path_half_way(value: float, status: str) -> None:
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-06", value)), D(2026, 1, 6))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-06", value)), D(2026, 1, 6))
     m = row(snap)
     assert m["expected"] == pytest.approx(0.5)
     assert m["progress"] == pytest.approx(value / 100)
@@ -111,15 +72,10 @@ def test_boundaries_hold_with_values_that_are_not_exact_in_binary() -> None:
     # baseline 600 -> target 360 (down), tolerance 0.1, as_of half way: expected 0.5.
     # 504 is progress (504 - 600) / (360 - 600) = 0.4 = 0.5 - 0.1: on track;
     # 528 is progress 72 / 240 = 0.3 = 0.5 - 2 * 0.1: at risk. Neither may flip by float error.
-    routing = metric(
-        "routing_minutes",
-        direction="down",
-        baseline={"value": 600, "date": "2026-01-01"},
-        target={"value": 360, "date": "2026-01-11"},
-    )
+    routing = ROUTING
     delay = dict(routing, id="delay_minutes")
     obs = observations(("routing_minutes", "2026-01-06", 504), ("delay_minutes", "2026-01-06", 528))
-    snap = evaluate(plan(routing, delay), obs, D(2026, 1, 6))
+    snap = evaluate(plan([routing, delay]), obs, D(2026, 1, 6))
     assert row(snap, "routing_minutes")["progress"] == pytest.approx(0.4)
     assert row(snap, "routing_minutes")["status"] == "on_track"
     assert row(snap, "delay_minutes")["progress"] == pytest.approx(0.3)
@@ -127,7 +83,7 @@ def test_boundaries_hold_with_values_that_are_not_exact_in_binary() -> None:
 
 
 def test_no_observations_is_no_data() -> None:
-    snap = evaluate(plan(metric()), observations(), D(2026, 1, 6))
+    snap = evaluate(plan([metric()]), observations(), D(2026, 1, 6))
     m = row(snap)
     assert m["status"] == "no_data"
     assert np.isnan(m["current"]) and np.isnan(m["progress"])
@@ -136,37 +92,37 @@ def test_no_observations_is_no_data() -> None:
 
 
 def test_only_observations_after_as_of_is_no_data() -> None:
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-07", 90)), D(2026, 1, 6))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-07", 90)), D(2026, 1, 6))
     assert row(snap)["status"] == "no_data"
 
 
 def test_on_the_target_date_a_short_metric_is_not_yet_missed() -> None:
     # as_of == target date: expected 1; progress 0.9 >= 1 - 0.1 -> on_track
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-11", 90)), D(2026, 1, 11))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-11", 90)), D(2026, 1, 11))
     assert row(snap)["expected"] == 1.0
     assert row(snap)["status"] == "on_track"
 
 
 def test_the_day_after_the_target_date_a_short_metric_is_missed() -> None:
     # as_of > target date and progress 0.9 < 1 -> missed (whatever the tolerance)
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-11", 90)), D(2026, 1, 12))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-11", 90)), D(2026, 1, 12))
     assert row(snap)["expected"] == 1.0  # clipped at 1
     assert row(snap)["status"] == "missed"
 
 
 def test_reaching_the_target_late_is_achieved_not_missed() -> None:
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-20", 100)), D(2026, 1, 20))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-20", 100)), D(2026, 1, 20))
     assert row(snap)["status"] == "achieved"
 
 
 def test_current_equal_to_baseline_is_zero_progress() -> None:
     # on the baseline date the glide path expects nothing yet: progress 0 >= 0 - 0.1 -> on_track
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-01", 0)), D(2026, 1, 1))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-01", 0)), D(2026, 1, 1))
     assert row(snap)["progress"] == 0.0
     assert row(snap)["expected"] == 0.0
     assert row(snap)["status"] == "on_track"
     # four days later, still at the baseline: expected 0.4, progress 0 < 0.4 - 0.2 -> off_track
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-01", 0)), D(2026, 1, 5))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-01", 0)), D(2026, 1, 5))
     assert row(snap)["progress"] == 0.0
     assert row(snap)["expected"] == pytest.approx(0.4)
     assert row(snap)["status"] == "off_track"
@@ -174,7 +130,7 @@ def test_current_equal_to_baseline_is_zero_progress() -> None:
 
 def test_expected_is_zero_before_the_baseline_date() -> None:
     # (2025-12-30 - 2026-01-01) / 10 days = -0.2, clipped to 0
-    snap = evaluate(plan(metric()), observations(("adoption", "2025-12-30", 5)), D(2025, 12, 30))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2025-12-30", 5)), D(2025, 12, 30))
     assert row(snap)["expected"] == 0.0
     assert row(snap)["status"] == "on_track"
 
@@ -193,26 +149,16 @@ def test_expected_is_zero_before_the_baseline_date() -> None:
     ],
 )
 def test_direction_down_falling_value_is_progress(minutes: float, progress: float, status: str) -> None:
-    routing = metric(
-        "routing_minutes",
-        direction="down",
-        baseline={"value": 600, "date": "2026-01-01"},
-        target={"value": 360, "date": "2026-01-11"},
-    )
-    snap = evaluate(plan(routing), observations(("routing_minutes", "2026-01-06", minutes)), D(2026, 1, 6))
+    routing = ROUTING
+    snap = evaluate(plan([routing]), observations(("routing_minutes", "2026-01-06", minutes)), D(2026, 1, 6))
     m = row(snap, "routing_minutes")
     assert m["progress"] == pytest.approx(progress)
     assert m["status"] == status
 
 
 def test_direction_down_missed_after_the_target_date() -> None:
-    routing = metric(
-        "routing_minutes",
-        direction="down",
-        baseline={"value": 600, "date": "2026-01-01"},
-        target={"value": 360, "date": "2026-01-11"},
-    )
-    snap = evaluate(plan(routing), observations(("routing_minutes", "2026-01-12", 380)), D(2026, 1, 12))
+    routing = ROUTING
+    snap = evaluate(plan([routing]), observations(("routing_minutes", "2026-01-12", 380)), D(2026, 1, 12))
     assert row(snap, "routing_minutes")["status"] == "missed"  # progress 220 / 240 < 1, after the target
 
 
@@ -226,7 +172,7 @@ def test_week_buckets_start_on_monday() -> None:
     obs = observations(
         ("adoption", "2026-01-04", 1), ("adoption", "2026-01-05", 2), ("adoption", "2026-01-11", 4)
     )
-    snap = evaluate(plan(weekly), obs, D(2026, 1, 11))
+    snap = evaluate(plan([weekly]), obs, D(2026, 1, 11))
     assert series(snap) == [(D(2025, 12, 29), 1.0), (D(2026, 1, 5), 6.0)]
     assert row(snap)["current_date"] == D(2026, 1, 5)
 
@@ -237,7 +183,7 @@ def test_month_buckets_start_on_the_first() -> None:
     obs = observations(
         ("adoption", "2026-01-31", 10), ("adoption", "2026-02-01", 20), ("adoption", "2026-02-28", 5)
     )
-    snap = evaluate(plan(monthly), obs, D(2026, 3, 1))
+    snap = evaluate(plan([monthly]), obs, D(2026, 3, 1))
     assert series(snap) == [(D(2026, 1, 1), 10.0), (D(2026, 2, 1), 25.0)]
     assert row(snap)["current_date"] == D(2026, 2, 1)
     assert row(snap)["current"] == 25.0
@@ -261,7 +207,7 @@ def test_each_aggregate_over_one_week(aggregate: str, value: float) -> None:
         ("adoption", "2026-01-05", 3),  # Monday
         ("adoption", "2026-01-06", 9),
     )  # Tuesday
-    snap = evaluate(plan(weekly), obs, D(2026, 1, 11))
+    snap = evaluate(plan([weekly]), obs, D(2026, 1, 11))
     assert series(snap) == [(D(2026, 1, 5), value)]
     assert row(snap)["current"] == value
 
@@ -277,7 +223,7 @@ def test_observations_after_as_of_are_ignored() -> None:
         ("adoption", "2026-01-05", 40),
         ("adoption", "2026-01-07", 90),
     )
-    snap = evaluate(plan(weekly, metric()), obs, D(2026, 1, 6))
+    snap = evaluate(plan([weekly, metric()]), obs, D(2026, 1, 6))
     assert series(snap, "tickets") == [(D(2026, 1, 5), 12.0)]
     assert row(snap)["current"] == 40.0
     assert series(snap) == [(D(2026, 1, 5), 40.0)]
@@ -294,7 +240,7 @@ def test_nan_values_are_dropped() -> None:
         ("tickets", "2026-01-06", float("nan")),
         ("tickets", "2026-01-07", 8),
     )
-    snap = evaluate(plan(metric(), weekly), obs, D(2026, 1, 8))
+    snap = evaluate(plan([metric(), weekly]), obs, D(2026, 1, 8))
     assert row(snap)["current"] == 30.0
     assert row(snap)["current_date"] == D(2026, 1, 4)
     assert series(snap) == [(D(2026, 1, 4), 30.0)]
@@ -304,22 +250,22 @@ def test_nan_values_are_dropped() -> None:
 def test_current_is_the_last_period_at_or_before_as_of() -> None:
     # nothing on 2026-01-05 and 2026-01-06: current is 2026-01-04's value; as_of itself counts
     obs = observations(("adoption", "2026-01-02", 20), ("adoption", "2026-01-04", 35))
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 6))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 6))
     assert row(snap)["current"] == 35.0
     assert row(snap)["current_date"] == D(2026, 1, 4)
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 4))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 4))
     assert row(snap)["current"] == 35.0
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 3))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 3))
     assert row(snap)["current"] == 20.0
 
 
 def test_delta_against_the_previous_period() -> None:
     obs = observations(("adoption", "2026-01-02", 20), ("adoption", "2026-01-04", 35))
-    m = row(evaluate(plan(metric()), obs, D(2026, 1, 6)))
+    m = row(evaluate(plan([metric()]), obs, D(2026, 1, 6)))
     assert m["previous"] == 20.0
     assert m["delta"] == 15.0  # 35 - 20
     assert m["periods"] == 2
-    first = row(evaluate(plan(metric()), obs, D(2026, 1, 2)))
+    first = row(evaluate(plan([metric()]), obs, D(2026, 1, 2)))
     assert np.isnan(first["previous"]) and np.isnan(first["delta"])  # one period: nothing to compare with
 
 
@@ -335,26 +281,26 @@ SPIKE_THEN_CLIMB = (
 
 def test_trend_is_the_slope_over_the_last_trend_periods() -> None:
     # last 3 periods: 10, 20, 30 -> slope 10 per day; the spike on 2026-01-01 is outside the window
-    snap = evaluate(plan(metric(), trend_periods=3), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
+    snap = evaluate(plan([metric()], trend_periods=3), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(10.0)
 
 
 def test_trend_over_four_periods_includes_the_spike() -> None:
     # default N = 4: x = 0..3, y = 100, 10, 20, 30; mean x 1.5, mean y 40
     # Sxy = (-1.5)(60) + (-0.5)(-30) + (0.5)(-20) + (1.5)(-10) = -100, Sxx = 5 -> slope -20
-    snap = evaluate(plan(metric()), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
+    snap = evaluate(plan([metric()]), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(-20.0)
 
 
 def test_trend_needs_two_periods() -> None:
-    snap = evaluate(plan(metric()), observations(("adoption", "2026-01-04", 30)), D(2026, 1, 4))
+    snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-04", 30)), D(2026, 1, 4))
     assert np.isnan(row(snap)["trend"])
     assert row(snap)["forecast_date"] is None
 
 
 def test_forecast_is_the_date_the_trend_reaches_target() -> None:
     # current 30 on 2026-01-04, +10 per day: (100 - 30) / 10 = 7 days -> 2026-01-11
-    snap = evaluate(plan(metric(), trend_periods=3), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
+    snap = evaluate(plan([metric()], trend_periods=3), observations(*SPIKE_THEN_CLIMB), D(2026, 1, 4))
     assert row(snap)["forecast_date"] == D(2026, 1, 11)
 
 
@@ -362,7 +308,7 @@ def test_no_forecast_when_the_trend_moves_away_from_target() -> None:
     obs = observations(
         ("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 20), ("adoption", "2026-01-04", 10)
     )
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 4))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(-10.0)
     assert row(snap)["forecast_date"] is None
 
@@ -371,14 +317,14 @@ def test_no_forecast_on_a_flat_trend() -> None:
     obs = observations(
         ("adoption", "2026-01-02", 30), ("adoption", "2026-01-03", 30), ("adoption", "2026-01-04", 30)
     )
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 4))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 4))
     assert row(snap)["trend"] == pytest.approx(0.0)
     assert row(snap)["forecast_date"] is None
 
 
 def test_achieved_metric_forecasts_its_current_period() -> None:
     obs = observations(("adoption", "2026-01-03", 60), ("adoption", "2026-01-04", 100))
-    snap = evaluate(plan(metric()), obs, D(2026, 1, 6))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 6))
     assert row(snap)["status"] == "achieved"
     assert row(snap)["forecast_date"] == D(2026, 1, 4)
 
@@ -403,7 +349,7 @@ def test_trend_forecast_for_a_down_metric() -> None:
         ("routing_minutes", "2026-01-13", 520),
         ("routing_minutes", "2026-01-20", 480),
     )
-    m = row(evaluate(plan(ROUTING_WEEKLY), obs, D(2026, 1, 21)), "routing_minutes")
+    m = row(evaluate(plan([ROUTING_WEEKLY]), obs, D(2026, 1, 21)), "routing_minutes")
     assert m["current"] == 480.0
     assert m["trend"] == pytest.approx(-40.0)
     assert m["expected"] == pytest.approx(16 / 56)
@@ -418,7 +364,7 @@ def test_no_forecast_for_a_down_metric_that_rises() -> None:
         ("routing_minutes", "2026-01-12", 520),
         ("routing_minutes", "2026-01-19", 560),
     )
-    m = row(evaluate(plan(ROUTING_WEEKLY), obs, D(2026, 1, 21)), "routing_minutes")
+    m = row(evaluate(plan([ROUTING_WEEKLY]), obs, D(2026, 1, 21)), "routing_minutes")
     assert m["trend"] == pytest.approx(40.0)
     assert m["forecast_date"] is None
 
@@ -429,7 +375,7 @@ def test_monthly_trend_is_per_month_whatever_the_month_length() -> None:
     obs = observations(
         ("adoption", "2026-01-15", 10), ("adoption", "2026-02-15", 20), ("adoption", "2026-03-15", 30)
     )
-    snap = evaluate(plan(monthly), obs, D(2026, 3, 31))
+    snap = evaluate(plan([monthly]), obs, D(2026, 3, 31))
     assert series(snap) == [(D(2026, 1, 1), 10.0), (D(2026, 2, 1), 20.0), (D(2026, 3, 1), 30.0)]
     assert row(snap)["trend"] == pytest.approx(10.0)
 
@@ -439,18 +385,10 @@ def test_monthly_trend_is_per_month_whatever_the_month_length() -> None:
 
 def test_portfolio_path_equals_the_per_plan_path() -> None:
     # two clients with the same metric ids and different data: each must see only its own rows
-    milestone = {
-        "id": "M1",
-        "title": "Live",
-        "stage": "onboarding",
-        "owner": "dana",
-        "start": "2026-01-01",
-        "due": "2026-01-08",
-        "criteria": [{"metric": "adoption", "op": ">=", "value": 50}],
-    }
+    live = milestone("M1", at_least("adoption", 50), due="2026-01-08", title="Live")
     tickets = metric("tickets", kind="lead", leads=["adoption"])
-    p1 = plan(metric(), tickets, client="a", milestones=(milestone,))
-    p2 = plan(metric(), tickets, client="b", milestones=(milestone,))
+    p1 = plan([metric(), tickets], [live], client="a")
+    p2 = plan([metric(), tickets], [live], client="b")
     obs_a = observations(
         ("adoption", "2026-01-02", 90),
         ("adoption", "2026-01-05", 100),
@@ -545,5 +483,5 @@ def test_a_better_current_value_never_gives_a_worse_status(
     worse = metric("worse", direction=direction, **fields)
     better = metric("better", direction=direction, **fields)
     obs = observations(("worse", as_of, worse_value), ("better", as_of, better_value))
-    snap = evaluate(plan(worse, better), obs, as_of)
+    snap = evaluate(plan([worse, better]), obs, as_of)
     assert RANK[row(snap, "better")["status"]] <= RANK[row(snap, "worse")["status"]]

@@ -7,10 +7,13 @@ so a metric's series is simply its observations. Dates in comments are 2026 unle
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
+import builders
 import pandas as pd
 import pytest
+from builders import at_least, check, daily, milestone, observations, plan, plan_data
 
 from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
@@ -18,95 +21,8 @@ from csnb.plan import Plan
 D = dt.date
 
 
-def metric(metric_id: str, **fields: Any) -> dict[str, Any]:
-    """A daily lag metric from 0 on 2026-01-01 to 100 on 2026-03-01."""
-    spec = {
-        "id": metric_id,
-        "name": metric_id.replace("_", " "),
-        "kind": "lag",
-        "source": "files",
-        "frequency": "day",
-        "aggregate": "last",
-        "baseline": {"value": 0, "date": "2026-01-01"},
-        "target": {"value": 100, "date": "2026-03-01"},
-    }
-    spec.update(fields)
-    return spec
-
-
-def milestone(
-    milestone_id: str,
-    *criteria: dict[str, Any],
-    start: str = "2026-01-01",
-    due: str = "2026-01-10",
-    **fields: Any,
-) -> dict[str, Any]:
-    """A milestone as a plan file would spell it."""
-    spec = {
-        "id": milestone_id,
-        "title": f"Milestone {milestone_id}",
-        "stage": "onboarding",
-        "owner": "dana",
-        "start": start,
-        "due": due,
-        "criteria": list(criteria),
-    }
-    spec.update(fields)
-    return spec
-
-
-def at_least(metric_id: str, value: float) -> dict[str, Any]:
-    return {"metric": metric_id, "op": ">=", "value": value}
-
-
-def check(text: str, done_on: str | None = None) -> dict[str, Any]:
-    return {"check": text, "done": done_on is not None, "done_on": done_on}
-
-
-def plan_data(
-    metrics: list | None = None,
-    milestones: list | None = None,
-    risks: list | None = None,
-    **engine_settings: Any,
-) -> dict[str, Any]:
-    """A minimal plan document (a csv source, so no environment variable is needed)."""
-    return {
-        "client": {"id": "acme", "name": "Acme Logistics"},
-        "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-        "sources": {"files": {"kind": "csv", "path": "metrics.csv"}},
-        "metrics": metrics or [],
-        "milestones": milestones or [],
-        "risks": risks or [],
-        "settings": engine_settings,
-    }
-
-
-def plan(
-    metrics: list | None = None,
-    milestones: list | None = None,
-    risks: list | None = None,
-    **engine_settings: Any,
-) -> Plan:
-    return Plan.model_validate(plan_data(metrics, milestones, risks, **engine_settings))
-
-
-def observations(*rows: tuple) -> pd.DataFrame:
-    """The tidy frame the sources return, from (metric, date, value) rows."""
-    return pd.DataFrame(
-        {
-            "client": "acme",
-            "metric": [r[0] for r in rows],
-            "date": pd.to_datetime([r[1] for r in rows]),
-            "value": [float(r[2]) for r in rows],
-        },
-        columns=["client", "metric", "date", "value"],
-    )
-
-
-def daily(metric_id: str, first: str, *values: float) -> list[tuple]:
-    """Observations of one metric on consecutive days from ``first``."""
-    start = D.fromisoformat(first)
-    return [(metric_id, start + dt.timedelta(days=i), v) for i, v in enumerate(values)]
+# A daily lag metric from 0 on 2026-01-01 to 100 on 2026-03-01, after every due date here.
+metric = partial(builders.metric, target={"value": 100, "date": "2026-03-01"})
 
 
 def ms(snapshot, milestone_id: str) -> pd.Series:
@@ -122,8 +38,8 @@ def status(snapshot) -> dict[str, str]:
 
 # users >= 10 holds on 01-03, 01-04 and 01-06; admins >= 3 holds from 01-05 on.
 # Each criterion has held by 01-05, but not at the same time: both hold first on 01-06.
-USERS = daily("users", "2026-01-02", 5, 12, 12, 8, 12)  # 01-02 .. 01-06
-ADMINS = daily("admins", "2026-01-02", 1, 1, 2, 4, 4)  # 01-02 .. 01-06
+USERS = daily("users", [5, 12, 12, 8, 12], first="2026-01-02")  # 01-02 .. 01-06
+ADMINS = daily("admins", [1, 1, 2, 4, 4], first="2026-01-02")  # 01-02 .. 01-06
 GO_LIVE = milestone("M1", at_least("users", 10), at_least("admins", 3), due="2026-01-10")
 GO_LIVE_USERS = milestone("M1", at_least("users", 10), due="2026-01-10")
 
@@ -154,7 +70,7 @@ def test_not_done_while_the_criteria_never_held_together() -> None:
 
 def test_achieved_late_is_done_with_positive_slip() -> None:
     # users reaches 10 on 01-07, two days after the 01-05 due date
-    obs = observations(*daily("users", "2026-01-03", 4, 6, 8, 9, 10))  # 01-03 .. 01-07
+    obs = observations(*daily("users", [4, 6, 8, 9, 10], first="2026-01-03"))  # 01-03 .. 01-07
     snap = evaluate(
         plan([metric("users")], [milestone("M1", at_least("users", 10), due="2026-01-05")]),
         obs,
@@ -167,7 +83,7 @@ def test_achieved_late_is_done_with_positive_slip() -> None:
 
 def test_done_stays_done_when_the_metric_falls_back() -> None:
     # every criterion has held, all at once, on some period: done is not undone by a later dip
-    obs = observations(*daily("users", "2026-01-02", 12, 3))
+    obs = observations(*daily("users", [12, 3], first="2026-01-02"))
     snap = evaluate(plan([metric("users")], [milestone("M1", at_least("users", 10))]), obs, D(2026, 1, 5))
     assert ms(snap, "M1")["status"] == "done"
     assert ms(snap, "M1")["achieved_on"] == D(2026, 1, 2)
@@ -175,7 +91,7 @@ def test_done_stays_done_when_the_metric_falls_back() -> None:
 
 def test_observations_after_as_of_do_not_complete_a_milestone() -> None:
     # users reaches 12 on 01-09, the day after as_of: not done yet (due in 2 days, flat at 5: at_risk)
-    obs = observations(*daily("users", "2026-01-07", 5, 5, 12))  # 01-07 .. 01-09
+    obs = observations(*daily("users", [5, 5, 12], first="2026-01-07"))  # 01-07 .. 01-09
     snap = evaluate(plan([metric("users")], [GO_LIVE_USERS]), obs, D(2026, 1, 8))
     assert ms(snap, "M1")["status"] == "at_risk"
     assert ms(snap, "M1")["achieved_on"] is None
@@ -184,7 +100,7 @@ def test_observations_after_as_of_do_not_complete_a_milestone() -> None:
 def test_a_manual_check_holds_from_its_done_on_date() -> None:
     # users >= 10 from 01-02, admin access granted on 01-04: done on 01-04, 6 days before the due date
     m1 = milestone("M1", at_least("users", 10), check("Admin access granted", done_on="2026-01-04"))
-    obs = observations(*daily("users", "2026-01-02", 10, 11, 12))
+    obs = observations(*daily("users", [10, 11, 12], first="2026-01-02"))
     snap = evaluate(plan([metric("users")], [m1]), obs, D(2026, 1, 6))
     assert ms(snap, "M1")["status"] == "done"
     assert ms(snap, "M1")["achieved_on"] == D(2026, 1, 4)
@@ -254,8 +170,8 @@ def test_rules_apply_in_order_late_before_not_started_before_blocked() -> None:
 
 # --- review window: at_risk vs on_track ---------------------------------------------------------------
 
-CLIMBING = daily("adoption", "2026-01-05", 60, 70, 80, 90)  # +10 per day, 90 on 01-08
-FLAT = daily("adoption", "2026-01-05", 90, 90, 90, 90)  # 90 every day
+CLIMBING = daily("adoption", [60, 70, 80, 90], first="2026-01-05")  # +10 per day, 90 on 01-08
+FLAT = daily("adoption", [90, 90, 90, 90], first="2026-01-05")  # 90 every day
 
 
 def _adoption_milestone(due: str, **fields: Any) -> Plan:

@@ -8,12 +8,14 @@ import sqlite3
 import textwrap
 from pathlib import Path
 
+import builders
 import pandas as pd
 import pytest
+from builders import error_for, plan_in, values
 
 from csnb.errors import InputError, SourceError
-from csnb.plan import Client, Plan, load_plan
-from csnb.sources import Observations, pull, registry
+from csnb.plan import Plan, load_plan
+from csnb.sources import pull, registry
 from csnb.sources.base import MetricSource
 from csnb.sources.files import CsvSource
 
@@ -34,32 +36,8 @@ BY_METRIC = "SELECT day AS date, value FROM metrics WHERE client = :client AND m
 
 
 def metric(metric_id: str, source: str = "warehouse", **fields) -> dict:
-    """A metric entry of a plan; ``fields`` add or override keys."""
-    return {
-        "id": metric_id,
-        "name": metric_id.replace("_", " "),
-        "kind": "lag",
-        "source": source,
-        "baseline": {"value": 0, "date": "2026-09-01"},
-        "target": {"value": 100, "date": "2026-12-01"},
-        **fields,
-    }
-
-
-def make_plan(
-    folder: Path, sources: dict, metrics: list[dict], client: str = "acme", tz: str = "UTC"
-) -> Plan:
-    """A plan as if loaded from ``folder/plan.yaml``; the client is built unchecked so o'brien works."""
-    plan = Plan.model_validate(
-        {
-            "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
-            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-            "sources": sources,
-            "metrics": metrics,
-        }
-    )
-    plan._path = folder / "plan.yaml"
-    return plan
+    """A metric of the plan's ``source`` (the rest as ``builders.metric`` makes it)."""
+    return builders.metric(metric_id, source=source, **fields)
 
 
 @pytest.fixture
@@ -74,23 +52,12 @@ def warehouse(tmp_path: Path) -> Path:
 
 def sql_plan(folder: Path, *metrics: dict, client: str = "acme", **source) -> Plan:
     """A plan whose ``warehouse`` source is the SQLite file in ``folder``."""
-    return make_plan(
+    return plan_in(
         folder,
         {"warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db", **source}},
         list(metrics),
         client=client,
     )
-
-
-def values(obs: Observations, metric_id: str) -> list[float]:
-    """The values of one metric, in date order."""
-    return obs.frame.loc[obs.frame["metric"] == metric_id, "value"].tolist()
-
-
-def error_for(obs: Observations, metric_id: str) -> SourceError:
-    """The one error reported for a metric."""
-    [err] = [e for e in obs.errors if e.metric == metric_id]
-    return err
 
 
 # -- the tidy frame ---------------------------------------------------------------------------------
@@ -242,7 +209,7 @@ def test_a_bad_metric_becomes_a_source_error_and_the_others_still_come_back(ware
 
 
 def test_missing_sqlite_file_fails_every_metric_of_that_source_only(warehouse, tmp_path):
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {
             "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
@@ -276,7 +243,7 @@ def test_sqlite_timeout_stops_a_slow_query_and_the_next_metric_still_runs(wareho
 
 
 def test_unknown_kind_and_unset_environment_variable_are_source_errors(warehouse, tmp_path):
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {
             "warehouse": {"kind": "sql", "url": "sqlite:///warehouse.db"},
@@ -303,7 +270,7 @@ def test_unknown_kind_and_unset_environment_variable_are_source_errors(warehouse
     ],
 )
 def test_a_password_never_appears_in_an_error(tmp_path, url):
-    plan = make_plan(
+    plan = plan_in(
         tmp_path, {"db": {"kind": "sql", "url": url, "timeout": 3}}, [metric("calls", "db", query=BY_METRIC)]
     )
     obs = pull(plan, env={"DB_PASSWORD": "CANARY-pw-123"})
@@ -315,7 +282,7 @@ def test_a_password_never_appears_in_an_error(tmp_path, url):
 
 def test_a_url_from_the_environment_never_appears_in_an_error(tmp_path):
     secret_url = "postgresql+psycopg://reporter:CANARY-env-456@127.0.0.1:1/warehouse?application_name=csnb"
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {"db": {"kind": "sql", "url": "${WAREHOUSE_URL}", "timeout": 3}},
         [metric("calls", "db", query=BY_METRIC)],
@@ -376,7 +343,7 @@ def write_table(folder: Path, name: str, rows: list[tuple], columns: list[str]) 
 
 def file_plan(folder: Path, kind: str, path: str, *metrics: dict, **source) -> Plan:
     """A plan whose ``files`` source reads ``path``."""
-    return make_plan(folder, {"files": {"kind": kind, "path": path, **source}}, list(metrics))
+    return plan_in(folder, {"files": {"kind": kind, "path": path, **source}}, list(metrics))
 
 
 @pytest.mark.parametrize("name", ["data/metrics.csv", "data/metrics.parquet"])
@@ -417,7 +384,7 @@ def test_a_file_without_client_and_metric_columns_is_one_series(tmp_path):
 
 def test_csv_keeps_leading_zeros_in_client_ids_and_reads_a_byte_order_mark(tmp_path):
     (tmp_path / "m.csv").write_text("\ufeffclient;date;value\n007;2026-09-01;1,5\n", encoding="utf-8")
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {"files": {"kind": "csv", "path": "m.csv", "options": {"sep": ";"}}},
         [metric("calls", "files")],
@@ -460,7 +427,7 @@ def test_bad_file_rows_are_source_errors_for_that_metric_only(tmp_path, rows, ex
 
 def test_missing_file_and_wrong_column_mapping_are_source_errors(tmp_path):
     write_table(tmp_path, "m.csv", [("2026-09-01", "1")], ["date", "value"])
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {
             "missing": {"kind": "parquet", "path": "${DATA_DIR}/nope.parquet"},
@@ -480,7 +447,7 @@ def test_missing_file_and_wrong_column_mapping_are_source_errors(tmp_path):
 def test_timestamps_with_offsets_become_dates_in_the_plan_time_zone(tmp_path):
     stamps = pd.to_datetime(["2026-09-01T23:30:00Z", "2026-09-02T10:00:00Z"], utc=True)
     pd.DataFrame({"date": stamps, "value": [1.0, 2.0]}).to_parquet(tmp_path / "m.parquet")
-    plan = make_plan(
+    plan = plan_in(
         tmp_path,
         {"files": {"kind": "parquet", "path": "m.parquet"}},
         [metric("calls", "files")],
@@ -507,12 +474,12 @@ class ConstantSource(MetricSource):
 def test_a_new_kind_is_one_class_and_one_register_line(tmp_path):
     registry.register("test-constant", ConstantSource)
     assert "test-constant" in registry.kinds() and {"sql", "csv", "parquet"} <= set(registry.kinds())
-    obs = pull(make_plan(tmp_path, {"const": {"kind": "test-constant"}}, [metric("calls", "const")]))
+    obs = pull(plan_in(tmp_path, {"const": {"kind": "test-constant"}}, [metric("calls", "const")]))
     assert values(obs, "calls") == [1.0]
 
 
 def test_an_empty_pull_still_has_typed_columns(tmp_path):
-    obs = pull(make_plan(tmp_path, {}, []))
+    obs = pull(plan_in(tmp_path, {}, []))
     assert obs.ok and obs.frame.empty and obs.freshness.empty
     assert dict(obs.frame.dtypes.astype(str)) == {
         "client": "str",

@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import builders
 import pandas as pd
 import pytest
+from builders import error_for, plan_in, values
 from sqlalchemy import create_engine, text
 
 from csnb.errors import SourceError
-from csnb.plan import Client, Plan
-from csnb.sources import Observations, pull
+from csnb.plan import Plan
+from csnb.sources import pull
 
 pytestmark = pytest.mark.services
 
@@ -63,46 +65,19 @@ def table(db_url: str) -> Iterator[str]:
 
 def metric(metric_id: str, query: str, **fields) -> dict:
     """A metric of the ``db`` source."""
-    return {
-        "id": metric_id,
-        "name": metric_id,
-        "kind": "lag",
-        "source": "db",
-        "query": query,
-        "baseline": {"value": 0, "date": "2026-09-01"},
-        "target": {"value": 100, "date": "2026-12-01"},
-        **fields,
-    }
+    return builders.metric(metric_id, source="db", query=query, **fields)
 
 
 def db_plan(url: str, *metrics: dict, client: str = "acme", tz: str = "UTC", **source) -> Plan:
     """A plan with one ``db`` source at ``url``; the client is built unchecked so ids like o'brien work."""
-    plan = Plan.model_validate(
-        {
-            "client": Client.model_construct(id=client, name=client.title(), timezone=tz, industry=None),
-            "people": [{"id": "dana", "name": "Dana Ortiz", "side": "provider", "role": "CSM"}],
-            "sources": {"db": {"kind": "sql", "url": url, **source}},
-            "metrics": list(metrics),
-        }
+    return plan_in(
+        Path(__file__).parent, {"db": {"kind": "sql", "url": url, **source}}, list(metrics), client, tz
     )
-    plan._path = Path(__file__).parent / "plan.yaml"
-    return plan
 
 
 def by_metric(table: str) -> str:
     """A query for one metric of one client of ``table``."""
     return f"SELECT day AS date, value FROM {table} WHERE client = :client AND metric = :metric"
-
-
-def values(obs: Observations, metric_id: str) -> list[float]:
-    """The values of one metric, in date order."""
-    return obs.frame.loc[obs.frame["metric"] == metric_id, "value"].tolist()
-
-
-def error_for(obs: Observations, metric_id: str) -> SourceError:
-    """The one error reported for a metric."""
-    [err] = [e for e in obs.errors if e.metric == metric_id]
-    return err
 
 
 def test_server_rows_become_a_typed_sorted_tidy_frame(db_url, table):
