@@ -41,6 +41,18 @@ class Job:
     batch: str = ""
     engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
 
+    def result(self, status: str, duration: float, **details: Any) -> Result:
+        """This job's outcome: ``ok`` or ``failed``, with the html, notebook, error or cell it has."""
+        return Result(
+            self.client,
+            self.audience,
+            self.as_of.isoformat(),
+            status,
+            duration,
+            ritual=self.ritual,
+            **details,
+        )
+
     @property
     def folder(self) -> Path:
         """``reports/<client>/<as_of>/``."""
@@ -214,17 +226,8 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
         os.replace(tmp_nb, job.notebook_path)
         if store and summary:
             store.record_snapshot(job.client, job.audience, job.as_of, summary)
-        result = Result(
-            job.client,
-            job.audience,
-            job.as_of.isoformat(),
-            "ok",
-            time.perf_counter() - started,
-            html=str(job.html_path),
-            notebook=str(job.notebook_path),
-            ritual=job.ritual,
-            phases=phases,
-        )
+        done = {"html": str(job.html_path), "notebook": str(job.notebook_path), "phases": phases}
+        result = job.result("ok", time.perf_counter() - started, **done)
     except Exception as exc:  # noqa: BLE001 - whatever broke, this client is failed and the batch goes on
         if tmp_nb.exists():
             os.replace(tmp_nb, job.notebook_path)
@@ -233,16 +236,9 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
             if isinstance(exc, RunError)
             else RunError(f"client {job.client}: {type(exc).__name__}: {exc}", client=job.client)
         )
-        result = Result(
-            job.client,
-            job.audience,
-            job.as_of.isoformat(),
-            "failed",
-            time.perf_counter() - started,
-            notebook=str(job.notebook_path) if job.notebook_path.exists() else None,
-            error=str(err),
-            cell=err.cell,
-            ritual=job.ritual,
+        notebook = str(job.notebook_path) if job.notebook_path.exists() else None
+        result = job.result(
+            "failed", time.perf_counter() - started, notebook=notebook, error=str(err), cell=err.cell
         )
     if store:
         store.finish_run(
@@ -308,16 +304,8 @@ def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> R
             )
         finally:
             store.dispose()
-    return Result(
-        job.client,
-        job.audience,
-        job.as_of.isoformat(),
-        "failed",
-        duration,
-        notebook=str(notebook) if notebook else None,
-        error=error,
-        cell=cell,
-        ritual=job.ritual,
+    return job.result(
+        "failed", duration, notebook=str(notebook) if notebook else None, error=error, cell=cell
     )
 
 
