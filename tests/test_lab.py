@@ -18,8 +18,8 @@ from commands import CSNB, free_port, wait_for
 from typer.testing import CliRunner
 
 from csnb.cli import app
-from csnb.cli import lab as cli_lab
 from csnb.errors import PlanError
+from csnb.explore import lab as cli_lab
 
 # Each test writes into a demo project of its own (``fresh_demo``); it has no notebooks/ folder, so csnb lab
 # starts from the bundled exploration notebook.
@@ -178,7 +178,7 @@ def test_csnb_lab_serves_the_notebook_and_sigterm_stops_it(fresh_demo, tmp_path)
 
 
 SLEEPER = "import time; print('up', flush=True); time.sleep(120)"
-SERVE = f"import sys, csnb.cli.lab as lab; sys.exit(lab.serve([sys.executable, '-c', {SLEEPER!r}], '.'))"
+SERVE = f"import sys, csnb.explore.lab as lab; sys.exit(lab.serve([sys.executable, '-c', {SLEEPER!r}], '.'))"
 
 
 def test_ctrl_c_stops_the_server_group(tmp_path):
