@@ -26,7 +26,7 @@ def _csnb_command() -> list[str]:
 CSNB = _csnb_command()
 
 
-def csnb(
+def run_csnb(
     *args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Run the csnb command line in a fresh process, as a scheduler would: no terminal, no stdin.

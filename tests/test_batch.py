@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from batchkit import make_project, summary
 from builders import project_store
-from commands import CSNB, csnb, wait_for, wait_until_no_processes
+from commands import CSNB, run_csnb, wait_for, wait_until_no_processes
 
 HEALTHY = ["alpha", "beta"]
 FAULTY = {
@@ -27,7 +27,7 @@ def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_pat
     root = make_project(tmp_path / "p", HEALTHY + list(FAULTY))
     # the hanging client goes first so that its timeout overlaps the other jobs
     order = "hanging,crashing,alpha,failing,killer,beta"
-    done = csnb("run", "--all", "--clients", order, "--jobs", "2", "--timeout", "20", "--json", cwd=root)
+    done = run_csnb("run", "--all", "--clients", order, "--jobs", "2", "--timeout", "20", "--json", cwd=root)
 
     assert done.returncode == 1, done.stderr
     results = {r["client"]: r for r in summary(done)["results"]}
@@ -54,7 +54,7 @@ def test_failing_hanging_and_crashing_clients_leave_every_healthy_report(tmp_pat
     assert all(f"({c})" in banner for c in FAULTY) and "(alpha)" not in banner
 
     # --retry-failed picks exactly the failed reports
-    retry = summary(csnb("run", "--retry-failed", "--dry-run", "--json", cwd=root))
+    retry = summary(run_csnb("run", "--retry-failed", "--dry-run", "--json", cwd=root))
     assert sorted(j["client"] for j in retry["planned"]) == sorted(FAULTY)
 
 
@@ -63,7 +63,7 @@ def test_due_runs_what_the_cadence_asks_once(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY)
     at = "2026-10-13T10:00"  # Tuesday: the weekly update of Monday 12 October is due
 
-    first = csnb("run", "--due", "--at", at, "--jobs", "2", "--json", cwd=root)
+    first = run_csnb("run", "--due", "--at", at, "--jobs", "2", "--json", cwd=root)
     assert first.returncode == 0, first.stderr
     ran = summary(first)
     assert sorted((r["client"], r["as_of"], r["status"]) for r in ran["results"]) == [
@@ -72,12 +72,12 @@ def test_due_runs_what_the_cadence_asks_once(tmp_path: Path) -> None:
     ]
     assert (root / "reports" / "alpha" / "2026-10-12" / "operator.html").is_file()
 
-    again = csnb("run", "--due", "--at", at, "--json", cwd=root)
+    again = run_csnb("run", "--due", "--at", at, "--json", cwd=root)
     assert again.returncode == 0 and summary(again)["results"] == []
     assert [s["reason"] for s in summary(again)["skipped"]] == ["already succeeded"] * 2
 
     forced = summary(
-        csnb("run", "--due", "--at", at, "--force", "--clients", "beta", "--dry-run", "--json", cwd=root)
+        run_csnb("run", "--due", "--at", at, "--force", "--clients", "beta", "--dry-run", "--json", cwd=root)
     )
     assert [(j["client"], j["as_of"]) for j in forced["planned"]] == [("beta", "2026-10-12")]
     assert len(project_store(root).runs()) == 2
@@ -87,7 +87,7 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY)
     (root / "parameters" / "broken.yaml").write_text("client: {id: broken}\nmetrics: 3\n")
 
-    bad_plan = csnb("run", "--all", cwd=root)
+    bad_plan = run_csnb("run", "--all", cwd=root)
     assert bad_plan.returncode == 2 and "broken.yaml" in bad_plan.stderr
     for args in (
         ["--all", "--jobs", "0", "--clients", "alpha"],
@@ -96,7 +96,7 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
         ["--due", "--at", "Tuesday"],
         ["--all", "--clients", "nobody"],
     ):
-        done = csnb("run", *args, cwd=root)
+        done = run_csnb("run", *args, cwd=root)
         assert done.returncode == 2, (args, done.stderr)
     assert not (root / "reports").exists() and not (root / ".csnb").exists()
 
@@ -123,7 +123,7 @@ def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: 
     for html in reports.glob("*/*/*.html"):
         assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), f"partial {html}"
 
-    rest = csnb("run", "--due", "--json", cwd=root)
+    rest = run_csnb("run", "--due", "--json", cwd=root)
     assert rest.returncode == 0, rest.stderr
     assert {r["client"] for r in summary(rest)["results"]} == set(clients) - {
         p.parts[-3] for p in finished_before
@@ -139,7 +139,7 @@ def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: 
 @pytest.mark.slow
 def test_one_client_with_a_timeout_is_stopped_and_recorded(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", ["hanging"])
-    done = csnb("run", "hanging", "--timeout", "5", cwd=root)
+    done = run_csnb("run", "hanging", "--timeout", "5", cwd=root)
     assert done.returncode == 1
     assert "did not finish within 5 s" in done.stderr and "operator.ipynb" in done.stderr
     assert [r["status"] for r in project_store(root).runs()] == ["failed"]
@@ -149,7 +149,7 @@ def test_one_client_with_a_timeout_is_stopped_and_recorded(tmp_path: Path) -> No
 @pytest.mark.parametrize("option", ["--json", None])
 def test_progress_never_mixes_into_json(tmp_path: Path, option: str | None) -> None:
     root = make_project(tmp_path / "p", ["alpha"])
-    done = csnb("run", "--all", "--dry-run", *([option] if option else []), cwd=root)
+    done = run_csnb("run", "--all", "--dry-run", *([option] if option else []), cwd=root)
     assert done.returncode == 0
     if option:
         assert json.loads(done.stdout)["planned"][0]["client"] == "alpha"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import typer
+from commands import run_csnb
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
@@ -88,20 +87,13 @@ milestones:
 WAREHOUSE = "postgresql://reporter@warehouse.example.com/analytics"
 
 
-def csnb_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``csnb`` entry point in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "csnb.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
 def as_json_data(yaml_text: str) -> object:
     """A YAML plan as the JSON an editor's schema validator sees (dates become strings)."""
     return json.loads(json.dumps(YAML(typ="safe").load(yaml_text), default=str))
 
 
 def test_version() -> None:
-    done = csnb_cli("--version")
+    done = run_csnb("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"csnb {csnb.__version__}"
 

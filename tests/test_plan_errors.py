@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from commands import csnb
+from commands import run_csnb
 from typer.testing import CliRunner
 
 from csnb.cli import app
@@ -739,7 +739,7 @@ def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         for _ in range(50):
             fh.write("- just a very long list\n" * (1024 * 1024 // 24))
     assert big.stat().st_size > 50_000_000
-    done = csnb("validate", "plan.yaml", cwd=tmp_path, timeout=120)
+    done = run_csnb("validate", "plan.yaml", cwd=tmp_path, timeout=120)
     assert done.returncode == 2
     output = done.stdout + done.stderr
     assert "plan.yaml: file is 52.4 MB; plans are limited to 2 MB" in output.splitlines()
@@ -807,7 +807,7 @@ def test_five_problems_are_all_printed_in_one_run(tmp_path: Path) -> None:
         )
     )
     before = files_in(tmp_path)
-    done = csnb("validate", "plan.yaml", cwd=tmp_path, env=ENV)
+    done = run_csnb("validate", "plan.yaml", cwd=tmp_path, env=ENV)
     assert done.returncode == 2
     lines = done.stdout.splitlines()
     assert [line for line in lines if line.startswith("plan.yaml:")] == [
@@ -825,7 +825,7 @@ def test_every_file_is_reported_when_several_are_bad(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(edit(("Europe/Berlin", "Mars/Olympus")))
     (tmp_path / "b.yaml").write_text("")
     (tmp_path / "c.yaml").write_text(BASE)
-    done = csnb("validate", "a.yaml", "b.yaml", "c.yaml", cwd=tmp_path, env=ENV)
+    done = run_csnb("validate", "a.yaml", "b.yaml", "c.yaml", cwd=tmp_path, env=ENV)
     assert done.returncode == 2
     assert "a.yaml:4:3: client.timezone: unknown time zone 'Mars/Olympus'" in done.stdout
     assert "b.yaml: file is empty, expected a YAML mapping" in done.stdout
@@ -854,7 +854,7 @@ def test_secrets_from_env_never_appear_in_output_or_errors(tmp_path: Path) -> No
     }
     for name, text in variants.items():
         (tmp_path / name).write_text(text)
-    done = csnb("validate", *variants, cwd=tmp_path, env=CANARY_ENV)
+    done = run_csnb("validate", *variants, cwd=tmp_path, env=CANARY_ENV)
     assert done.returncode == 2
     assert done.stdout.splitlines()[-1] == "1 valid, 6 invalid"
     for canary in CANARIES:

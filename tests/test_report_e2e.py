@@ -14,7 +14,7 @@ import pytest
 from browser import chromium_or_skip, open_report
 from bs4 import BeautifulSoup
 from builders import copy_report_notebook
-from commands import csnb
+from commands import run_csnb
 from conftest import new_demo
 from pages import assert_no_code_or_parameters, readable, text_of
 
@@ -61,7 +61,8 @@ class DemoProject:
         self._made: dict[tuple, Path] = {}
 
     def csnb(self, *args: str) -> None:
-        done = csnb(*args, cwd=self.root, timeout=600)
+        """``csnb ARGS`` in the project folder; it must succeed."""
+        done = run_csnb(*args, cwd=self.root, timeout=600)
         assert done.returncode == 0, (
             f"csnb {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
         )

@@ -16,7 +16,7 @@ import pytest
 from browser import CHROMIUM_ARGS, chromium_or_skip, open_report
 from bs4 import BeautifulSoup
 from builders import write_project
-from commands import csnb
+from commands import run_csnb
 from pages import assert_no_code_or_parameters, visible_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -191,7 +191,7 @@ def run_report(
     root: Path, client: str, *args: str, env: dict[str, str] | None = None, audience: str = "operator"
 ) -> Path:
     """``csnb run CLIENT`` inside ``root``; the HTML it wrote."""
-    done = csnb("run", client, "--audience", audience, *args, cwd=root, env=env, timeout=600)
+    done = run_csnb("run", client, "--audience", audience, *args, cwd=root, env=env, timeout=600)
     assert done.returncode == 0, f"csnb run {client} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     out = Path(args[args.index("--out") + 1]) if "--out" in args else root / "reports"
     return out / client / AS_OF / f"{audience}.html"

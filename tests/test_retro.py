@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from builders import project_store_url
-from commands import csnb
+from commands import run_csnb
 
 from csnb.indicators.evaluation import evaluate
 from csnb.plan import Plan
@@ -231,7 +231,7 @@ def test_cli_rejects_a_malformed_retro_with_exit_2(fresh_demo):
     folder = fresh_demo / "parameters" / "retros" / "acme"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "M1.yaml").write_text("client: acme\nmilestone: M1\nparticipants: []\nlessons: oops\n")
-    done = csnb("retro", "acme", "M1", cwd=fresh_demo)
+    done = run_csnb("retro", "acme", "M1", cwd=fresh_demo)
     assert done.returncode == 2, done.stderr
     assert "parameters/retros/acme/M1.yaml:3:1: participants: List should have at least 1 item" in done.stderr
     assert "parameters/retros/acme/M1.yaml:4:1: lessons: Input should be a valid list" in done.stderr
@@ -250,7 +250,7 @@ def test_cli_retro_writes_an_offline_page_and_records_lessons_once(fresh_demo):
             "  - Team leads trained first", "  - <script>alert('x')</script> Team leads trained first"
         )
     )
-    done = csnb("retro", "northwind", "M2", cwd=fresh_demo)
+    done = run_csnb("retro", "northwind", "M2", cwd=fresh_demo)
     assert done.returncode == 0, done.stderr
     assert "3 lesson(s) recorded" in done.stdout
     html = (fresh_demo / "reports" / "northwind" / "retros" / "M2.html").read_text()

@@ -11,23 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from commands import run_csnb
 
 import csnb
 from csnb.errors import ConfigError
 from csnb.plan import load_plan
 from csnb.project.scaffold import bundled_notebooks, example_csv, init_project
-
-
-def run_csnb(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The real command line (so exit codes come from ``csnb.cli.core.main``)."""
-    return subprocess.run(
-        [sys.executable, "-m", "csnb.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_init_writes_a_project_that_validates(tmp_path):
@@ -37,9 +26,8 @@ def test_init_writes_a_project_that_validates(tmp_path):
     assert {"csnb.toml", ".gitignore", "parameters/example.yaml", "data/example.csv"} <= relative
     assert (folder / "notebooks").is_dir()
     assert {"reports/", ".csnb/"} <= set((folder / ".gitignore").read_text().splitlines())
-    result = run_csnb(
-        "validate", cwd=folder, env={k: v for k, v in os.environ.items() if not k.startswith("CSNB_")}
-    )
+    no_csnb_variables = {name: None for name in os.environ if name.startswith("CSNB_")}
+    result = run_csnb("validate", cwd=folder, env=no_csnb_variables)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 valid, 0 invalid" in result.stdout
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from batchkit import add_cell, make_project, summary
-from commands import CSNB, csnb, csnb_processes, wait_for, wait_until_no_processes
+from commands import CSNB, csnb_processes, run_csnb, wait_for, wait_until_no_processes
 from conftest import REPO
 from pages import visible_text
 
@@ -115,7 +115,7 @@ def _probes(notebook: Path) -> list[dict]:
 def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str) -> None:
     root = _isolation_project(tmp_path / "p")
     # one slot: beta runs on the fork server that just served alpha
-    done = csnb(
+    done = run_csnb(
         "run", "--all", "--clients", "alpha,beta", "--jobs", "1", "--engine", engine, "--json", cwd=root
     )
     assert done.returncode == 0, done.stderr
@@ -164,7 +164,7 @@ def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path:
     add_cell(root, EXITING)
 
     order = ",".join(clients)
-    done = csnb(
+    done = run_csnb(
         "run",
         "--all",
         "--clients",
@@ -316,7 +316,7 @@ def test_every_engine_makes_the_stock_kernels_reports_on_the_demo(fresh_demo: Pa
     for engine in ["kernel", *WARM]:
         out = root / f"reports-{engine}"
         store = f"sqlite:///{root / f'{engine}.db'}"
-        done = csnb(
+        done = run_csnb(
             "run",
             "--all",
             "--jobs",
