@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from csnb.cli.common import _date, _datetime, _say, app, err, out
 from csnb.errors import InputError
@@ -266,7 +268,7 @@ def history(
 
     Example: `csnb history acme --limit 10`
     """
-    from csnb.run.history import past_runs, runs_table
+    from csnb.run.history import past_runs
 
     rows = past_runs(client, limit, store)
     if as_json:
@@ -277,3 +279,41 @@ def history(
         # a pipe or a log file has no width; give the table room instead of rich's 80 columns
         console = out if out.is_terminal else Console(width=160, highlight=False)
         console.print(runs_table(rows))
+
+
+COLUMNS = ("started", "client", "ritual", "audience", "as_of", "status", "duration", "error")
+
+
+def runs_table(rows: list[dict[str, Any]]) -> Any:
+    """A rich table of runs, newest first; errors cut to their first line."""
+    table = Table(title=f"{len(rows)} runs, newest first" if rows else "no runs recorded yet")
+    for name in COLUMNS:
+        table.add_column(
+            name.replace("_", " "),
+            overflow="fold",
+            justify="right" if name == "duration" else "left",
+            ratio=3 if name == "error" else None,
+        )
+    style = {"ok": "green", "failed": "red", "interrupted": "red", "running": "yellow"}
+    for row in rows:
+        cells = [_cell(name, row.get(name)) for name in COLUMNS]
+        # Text(...) so plan and error text is never read as rich markup
+        table.add_row(
+            *(
+                Text(c, style=style.get(row.get("status"), "")) if n == "status" else Text(c)
+                for n, c in zip(COLUMNS, cells, strict=True)
+            )
+        )
+    return table
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "duration":
+        return f"{float(value):.1f} s"
+    if name == "started":
+        return str(value)[:16].replace("T", " ")
+    if name == "error":
+        return str(value).strip().splitlines()[0][:120] if str(value).strip() else ""
+    return str(value)
