@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from commands import free_port
 from sqlalchemy import create_engine, text
@@ -75,6 +76,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_demo(tmp_path: Path) -> Path:
     """A demo project of this test's own, to write into (it has no notebooks/ folder)."""
     return new_demo(tmp_path / "demo")
+
+
+@pytest.fixture(scope="session")
+def executed() -> nbformat.NotebookNode:
+    """The hazardous report-like notebook of ``hazards``, executed once (it starts a kernel: slow)."""
+    from hazards import execute, report_notebook
+
+    return execute(report_notebook())
 
 
 # --- stores ----------------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def test_due_runs_what_the_cadence_asks_once(tmp_path: Path) -> None:
     assert len(project_store(root).runs()) == 2
 
 
+@pytest.mark.slow
 def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", HEALTHY)
     (root / "parameters" / "broken.yaml").write_text("client: {id: broken}\nmetrics: 3\n")
@@ -146,6 +147,7 @@ def test_one_client_with_a_timeout_is_stopped_and_recorded(tmp_path: Path) -> No
     wait_until_no_processes(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--json", None])
 def test_progress_never_mixes_into_json(tmp_path: Path, option: str | None) -> None:
     root = make_project(tmp_path / "p", ["alpha"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser import chromium_or_skip, open_report
-from test_render import LEAKS, executed  # noqa: F401 - executed is a fixture
+from hazards import LEAKS
 
 from csnb.render.exporter import render_notebook
 
@@ -17,7 +17,7 @@ def chromium() -> str:
 
 
 @pytest.mark.parametrize("static", [False, True], ids=["interactive", "static"])
-def test_three_charts_drawn_offline_without_errors(executed, tmp_path, static):  # noqa: F811
+def test_three_charts_drawn_offline_without_errors(executed, tmp_path, static):
     html_path = tmp_path / "report.html"
     html_path.write_text(render_notebook(executed, title="Acme", static=static), encoding="utf-8")
     page = open_report(html_path, screenshot=tmp_path / "report.png")
@@ -29,7 +29,7 @@ def test_three_charts_drawn_offline_without_errors(executed, tmp_path, static): 
     assert page.screenshot is not None and page.screenshot.stat().st_size > 10_000
 
 
-def test_user_strings_execute_nothing_and_read_as_text(executed, tmp_path):  # noqa: F811
+def test_user_strings_execute_nothing_and_read_as_text(executed, tmp_path):
     html_path = tmp_path / "report.html"
     html_path.write_text(render_notebook(executed, title="Acme"), encoding="utf-8")
     page = open_report(html_path)
@@ -39,7 +39,7 @@ def test_user_strings_execute_nothing_and_read_as_text(executed, tmp_path):  # n
         assert leak in page.text  # the DataFrame shows each string as the user typed it
 
 
-def test_charts_survive_print_media(executed, tmp_path):  # noqa: F811
+def test_charts_survive_print_media(executed, tmp_path):
     html_path = tmp_path / "report.html"
     html_path.write_text(render_notebook(executed, title="Acme"), encoding="utf-8")
     page = open_report(html_path, print_media=True, screenshot=tmp_path / "print.png")

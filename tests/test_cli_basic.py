@@ -92,6 +92,7 @@ def as_json_data(yaml_text: str) -> object:
     return json.loads(json.dumps(YAML(typ="safe").load(yaml_text), default=str))
 
 
+@pytest.mark.slow
 def test_version() -> None:
     done = run_csnb("--version")
     assert done.returncode == 0

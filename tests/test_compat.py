@@ -8,6 +8,8 @@ import sys
 import warnings
 from importlib.metadata import entry_points
 
+import pytest
+
 import csnb
 
 
@@ -18,6 +20,7 @@ def test_the_report_notebook_api_is_where_copied_notebooks_look() -> None:
     assert {"AUDIENCES", "Report", "SUMMARY_MIME"} <= set(dir(csnb.report))
 
 
+@pytest.mark.slow
 def test_the_old_retrospective_module_still_imports_with_a_deprecation_warning() -> None:
     code = (
         "import warnings; warnings.simplefilter('error', DeprecationWarning)\n"

@@ -66,6 +66,7 @@ def test_results_and_errors_survive_pickling_to_and_from_workers() -> None:
     assert pickle.loads(pickle.dumps(RunError("x", client="acme", cell=4))).cell == 4
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_configuration_error() -> None:
     assert registry.get("dask") is DaskExecutor
     with pytest.raises(ConfigError, match="no Dask scheduler answers at tcp://127.0.0.1:9"):

@@ -108,6 +108,7 @@ def test_a_refused_recipient_does_not_stop_the_others_and_is_retried(project, sm
     assert rcpt == ["ops@alpha.example"] and msg["Message-ID"] == first_id  # only the refused, same message
 
 
+@pytest.mark.slow
 def test_a_timeout_is_recorded_and_the_other_clients_mail_still_goes(project, smtp):
     recorder, _ = smtp
     recorder.stall.add("ops@alpha.example")

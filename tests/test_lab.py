@@ -181,6 +181,7 @@ SLEEPER = "import time; print('up', flush=True); time.sleep(120)"
 SERVE = f"import sys, csnb.explore.lab as lab; sys.exit(lab.serve([sys.executable, '-c', {SLEEPER!r}], '.'))"
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_server_group(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVE], cwd=tmp_path, stdout=subprocess.PIPE, text=True, start_new_session=True
@@ -197,6 +198,7 @@ def test_ctrl_c_stops_the_server_group(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_stop_kills_a_server_that_ignores_sigterm():
     stubborn = subprocess.Popen(
         [

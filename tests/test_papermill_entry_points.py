@@ -44,6 +44,7 @@ def test_papermill_cli_runs_a_notebook_with_a_csnb_engine(tmp_path: Path, engine
     assert [c.execution_count for c in code] == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_the_entry_points_import_no_engine_until_a_notebook_runs() -> None:
     code = (
         "import sys, papermill.engines as e\n"

@@ -732,6 +732,7 @@ def test_text_in_another_encoding(tmp_path: Path) -> None:
     assert [str(i) for i in issues] == ["plan.yaml: not UTF-8 text (invalid byte at offset 28)"]
 
 
+@pytest.mark.slow
 def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     # benchmarks/bench_plan.py prints the peak memory of this refusal
     big = tmp_path / "plan.yaml"
@@ -793,6 +794,7 @@ def test_every_failure_is_a_csnb_error(tmp_path: Path) -> None:
 # --- many problems at once ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_five_problems_are_all_printed_in_one_run(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(
         edit(
@@ -821,6 +823,7 @@ def test_five_problems_are_all_printed_in_one_run(tmp_path: Path) -> None:
     assert files_in(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_every_file_is_reported_when_several_are_bad(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(edit(("Europe/Berlin", "Mars/Olympus")))
     (tmp_path / "b.yaml").write_text("")
@@ -842,6 +845,7 @@ CANARY_ENV = {
 CANARIES = ("CANARY-s3cr3t", "CANARY-0ther-k3y")
 
 
+@pytest.mark.slow
 def test_secrets_from_env_never_appear_in_output_or_errors(tmp_path: Path) -> None:
     variants = {
         "valid.yaml": BASE,

@@ -227,6 +227,7 @@ def test_template_is_a_valid_retro_with_the_facts_as_comments(fresh_demo):
         write_template("northwind", "M2", root=fresh_demo)
 
 
+@pytest.mark.slow
 def test_cli_rejects_a_malformed_retro_with_exit_2(fresh_demo):
     folder = fresh_demo / "parameters" / "retros" / "acme"
     folder.mkdir(parents=True, exist_ok=True)

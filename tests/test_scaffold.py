@@ -19,6 +19,7 @@ from csnb.plan import load_plan
 from csnb.project.scaffold import bundled_notebooks, example_csv, init_project
 
 
+@pytest.mark.slow
 def test_init_writes_a_project_that_validates(tmp_path):
     folder = tmp_path / "plans"
     written = init_project(folder)
@@ -67,6 +68,7 @@ def test_init_into_an_empty_existing_folder(tmp_path):
     assert init_project(tmp_path)  # tmp_path exists and is empty
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("occupant", ["file", "folder"])
 def test_init_refuses_a_non_empty_folder(tmp_path, occupant):
     if occupant == "file":
@@ -81,6 +83,7 @@ def test_init_refuses_a_non_empty_folder(tmp_path, occupant):
     assert sorted(p.name for p in tmp_path.iterdir()) == (["notes.txt"] if occupant == "file" else ["sub"])
 
 
+@pytest.mark.slow
 def test_init_refuses_a_file(tmp_path):
     (tmp_path / "x").write_text("")
     result = run_csnb("init", "x", cwd=tmp_path)

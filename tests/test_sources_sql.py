@@ -137,6 +137,7 @@ def test_bad_metrics_fail_alone_on_the_shared_connection(db_url, table):
     assert values(obs, "calls") == [10.0, 20.0, 30.25]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("server", "sleep"),
     [("pg_url", "SELECT pg_sleep(5) IS NULL AS x"), ("mariadb_url", "SELECT SLEEP(5) AS x")],

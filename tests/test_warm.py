@@ -142,6 +142,7 @@ def test_nothing_one_client_changes_reaches_the_next(tmp_path: Path, engine: str
     assert beta_before["renderer"] != "json" and beta_before["theme"] != "dark"
 
 
+@pytest.mark.slow
 def test_the_fork_server_holds_no_threads_and_never_loads_vl_convert() -> None:
     code = "import sys; from csnb.run import forkserver as warm; warm.warm_up()\n"
     code += "print(warm.native_threads(), 'vl_convert' in sys.modules)"
