@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import nbformat
 from builders import write_project
+from commands import CSNB, wait_for
 
 PLAN = """\
 client: {{id: {client}, name: "{name}", timezone: Europe/London}}
@@ -82,3 +84,18 @@ def add_cell(root: Path, source: str, *, at_end: bool = False) -> None:
 def summary(done: subprocess.CompletedProcess[str]) -> dict:
     """The ``--json`` summary a batch printed."""
     return json.loads(done.stdout)
+
+
+def running_batch(root: Path, *args: str) -> subprocess.Popen:
+    """``csnb ARGS`` started in the background in ``root``, its ``slow*`` clients sleeping for ten minutes;
+    returned once the batch has written its first report."""
+    batch = subprocess.Popen(
+        [*CSNB, *args],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "CSNB_TEST_SLOW": "600"},
+    )
+    wait_for(lambda: list((root / "reports").glob("*/*/operator.html")), 120, "the batch's first report")
+    return batch

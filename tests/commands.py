@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -97,3 +98,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def in_processes(target: Callable[[str, int], None], url: str, count: int, timeout: float = 120) -> list:
+    """Run ``target(url, n)`` for each n below ``count``, each in a forked process, all at once (each child
+    opens its own database engine, as a pool worker does); the processes' exit codes."""
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=target, args=(url, n)) for n in range(count)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout)
+    return [proc.exitcode for proc in procs]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
-from batchkit import make_project, summary
+from batchkit import make_project, running_batch, summary
 from builders import project_store
-from commands import CSNB, run_csnb, wait_for, wait_until_no_processes
+from commands import run_csnb, wait_for, wait_until_no_processes
 
 HEALTHY = ["alpha", "beta"]
 FAULTY = {
@@ -106,18 +105,10 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_kill_9_keeps_finished_reports_and_the_next_due_run_completes(tmp_path: Path) -> None:
     clients = ["alpha", "slow1", "slow2"]
     root = make_project(tmp_path / "p", clients)
-    batch = subprocess.Popen(
-        [*CSNB, "run", "--due", "--jobs", "2"],
-        cwd=root,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CSNB_TEST_SLOW": "600"},
-    )
-    reports = root / "reports"
-    wait_for(lambda: list(reports.glob("*/*/operator.html")), 120, "a first report of the batch to finish")
+    batch = running_batch(root, "run", "--due", "--jobs", "2")
     os.kill(batch.pid, signal.SIGKILL)
     batch.wait()
+    reports = root / "reports"
     finished_before = sorted(reports.glob("*/*/operator.html"))
 
     wait_until_no_processes(root)  # no worker or kernel outlives the batch

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from builders import project_store_url
+from commands import in_processes
 from typer.testing import CliRunner
 
 from csnb.indicators.evaluation import evaluate
@@ -221,15 +221,8 @@ def _hammer(url: str, worker: int) -> None:
 
 @pytest.mark.slow
 def test_four_processes_upserting_concurrently_lose_and_duplicate_nothing(sqlite_url):
-    url = sqlite_url
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_hammer, args=(url, w)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    base = open_kb(url)
+    assert in_processes(_hammer, sqlite_url, 4) == [0, 0, 0, 0]
+    base = open_kb(sqlite_url)
     assert base.count() == 100 + 4 * 100
     assert len({(r["client"], r["number"]) for r in base.list(limit=10_000)}) == 500
     assert len(base.search("training", limit=10_000)) == 500  # the FTS index saw every row once
@@ -296,8 +289,7 @@ def test_lessons_from_another_client_carry_no_name_id_or_data(kb):
 
 
 def test_suggest_for_report_contract(sqlite_url):
-    url = sqlite_url
-    base = open_kb(url)
+    base = open_kb(sqlite_url)
     base.upsert(
         [
             lesson("other", "M1", i, f"Training lesson {i}", impact="high" if i == 3 else "medium")
@@ -307,7 +299,7 @@ def test_suggest_for_report_contract(sqlite_url):
     )
     base.dispose()
     p = plan("kite", "Kite Air", "Lee Chen")
-    got = suggest_for_report(p, snapshot(p), url)
+    got = suggest_for_report(p, snapshot(p), sqlite_url)
     assert len(got) == 5
     assert all(
         set(g)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from builders import project_store_url
+from builders import metric, project_store_url
 from commands import run_csnb
 
 from csnb.indicators.evaluation import evaluate
@@ -17,12 +17,8 @@ from csnb.retro.team import RetroError, load_retro
 
 def small_plan() -> Plan:
     """Two daily metrics, two milestones, one risk, one change and one decision (dates in March 2026)."""
-    metric = {
-        "kind": "lag",
+    march = {
         "source": "data",
-        "aggregate": "last",
-        "frequency": "day",
-        "tolerance": 0.1,
         "baseline": {"value": 0, "date": "2026-03-01"},
         "target": {"value": 20, "date": "2026-03-20"},
     }
@@ -32,8 +28,8 @@ def small_plan() -> Plan:
             "people": [{"id": "ana", "name": "Ana Ruiz", "side": "provider", "role": "CSM"}],
             "sources": {"data": {"kind": "csv", "path": "data.csv"}},
             "metrics": [
-                {**metric, "id": "trained", "name": "People trained", "kind": "lead", "leads": ["live"]},
-                {**metric, "id": "live", "name": "People live"},
+                metric("trained", name="People trained", kind="lead", leads=["live"], **march),
+                metric("live", name="People live", **march),
             ],
             "milestones": [
                 {

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 
+from commands import in_processes
 from sqlalchemy import create_engine, inspect, text
 
 from csnb.store.runs import MIGRATIONS, Store
@@ -33,13 +33,7 @@ def _writer(url: str, writer: int) -> None:
 
 def test_concurrent_writers_never_lose_or_duplicate_a_run(store_url: str) -> None:
     Store(store_url).migrate()  # a batch migrates before its workers start
-    ctx = multiprocessing.get_context("fork")  # each child opens its own engine, as a pool worker does
-    procs = [ctx.Process(target=_writer, args=(store_url, w)) for w in range(WRITERS)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    assert in_processes(_writer, store_url, WRITERS) == [0] * WRITERS
     rows = Store(store_url).runs(limit=1000)
     assert len(rows) == WRITERS * RUNS_EACH
     assert len({r["run_key"] for r in rows}) == WRITERS * RUNS_EACH

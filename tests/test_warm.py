@@ -22,8 +22,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from batchkit import add_cell, make_project, summary
-from commands import CSNB, csnb_processes, run_csnb, wait_for, wait_until_no_processes
+from batchkit import add_cell, make_project, running_batch, summary
+from commands import csnb_processes, run_csnb, wait_until_no_processes
 from conftest import REPO
 from pages import visible_text
 
@@ -280,15 +280,7 @@ def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
 @pytest.mark.parametrize("engine", WARM)
 def test_kill_9_of_a_batch_leaves_no_fork_server_or_report_process(tmp_path: Path, engine: str) -> None:
     root = make_project(tmp_path / "p", ["alpha", "slow1", "slow2"])
-    batch = subprocess.Popen(
-        [*CSNB, "run", "--all", "--jobs", "2", "--engine", engine],
-        cwd=root,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CSNB_TEST_SLOW": "600"},
-    )
-    wait_for(lambda: list((root / "reports").glob("*/*/operator.html")), 90, "a first report of the batch")
+    batch = running_batch(root, "run", "--all", "--jobs", "2", "--engine", engine)
     assert len(csnb_processes(root)) >= 3, "expected fork servers and forked reports running"
     os.kill(batch.pid, signal.SIGKILL)
     batch.wait()
