@@ -6,6 +6,7 @@ import datetime as dt
 import textwrap
 
 import pytest
+from builders import write_project
 from dateutil.rrule import rrulestr
 
 from csnb.plan import load_plan
@@ -88,8 +89,7 @@ def test_cli_calendar_writes_the_file(plan, tmp_path, monkeypatch):
     import csnb.cli.send  # noqa: F401 - registers `send` and `calendar`
     from csnb.cli import app
 
-    (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "gamma.yaml").write_text(PLAN, encoding="utf-8")
+    write_project(tmp_path, {"gamma": PLAN})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["calendar", "gamma"])
     assert result.exit_code == 0, result.output

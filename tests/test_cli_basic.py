@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from builders import write_project
 from commands import run_csnb
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
@@ -137,9 +138,7 @@ def test_validate_a_good_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_validate_a_folder_of_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "acme.yaml").write_text(GOOD_PLAN)
-    (tmp_path / "parameters" / "notes.txt").write_text("not a plan")
+    write_project(tmp_path, {"acme": GOOD_PLAN}, files={"parameters/notes.txt": "not a plan"})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CSNB_WAREHOUSE_URL", WAREHOUSE)
     result = CliRunner().invoke(app, ["validate", "parameters"])

@@ -24,7 +24,7 @@ def _summary(as_of: str, score: float, band: str, milestone: str) -> dict:
     }
 
 
-def test_portfolio_page_shows_health_trend_and_failures_offline(tmp_path: Path) -> None:
+def test_portfolio_page_shows_health_trend_and_failures_offline(tmp_path: Path, sqlite_url: str) -> None:
     plans = {}
     for client, name in [("acme", EVIL), ("zeta", "Zeta Foods")]:
         (tmp_path / f"{client}.yaml").write_text(PLAN.format(client=client, name=name.replace('"', '\\"')))
@@ -33,8 +33,7 @@ def test_portfolio_page_shows_health_trend_and_failures_offline(tmp_path: Path) 
     html = reports / "acme" / "2026-10-12" / "operator.html"
     html.parent.mkdir(parents=True)
     html.write_text("<html></html>")
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    store = Store(url)
+    store = Store(sqlite_url)
     store.record_snapshot(
         "acme", "operator", dt.date(2026, 10, 5), _summary("2026-10-05", 60, "amber", "on_track")
     )
@@ -52,7 +51,7 @@ def test_portfolio_page_shows_health_trend_and_failures_offline(tmp_path: Path) 
         error="client zeta: cell 4 raised KeyError: '<b>routing</b>'",
     )
 
-    page = write_index(None, url, plans, reports).read_text(encoding="utf-8")
+    page = write_index(None, sqlite_url, plans, reports).read_text(encoding="utf-8")
 
     banner = page.split('class="banner"')[1].split("</div>")[0]
     assert "Zeta Foods (zeta)" in banner and "&lt;b&gt;routing&lt;/b&gt;" in banner and "acme" not in banner

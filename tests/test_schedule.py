@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from batchkit import PLAN
+from builders import write_project
 
 from csnb.plan import load_plan
 from csnb.plan.cadence import due_reports, latest_occurrence, plan_zone
@@ -93,7 +94,7 @@ def test_a_plan_without_a_zone_uses_the_projects(tmp_path: Path) -> None:
 
 
 def test_at_is_read_in_the_projects_zone_and_a_pinned_day_ends_at_midnight(tmp_path: Path) -> None:
-    (tmp_path / "csnb.toml").write_text('[project]\ntimezone = "America/New_York"\nas_of = "2026-10-15"\n')
+    write_project(tmp_path, {}, as_of="2026-10-15", timezone="America/New_York")
     project = Project(tmp_path)
     assert resolve_at(project, dt.datetime(2026, 10, 12, 9, 0)).utcoffset() == dt.timedelta(hours=-4)
     pinned = resolve_at(project, None)
