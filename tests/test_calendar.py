@@ -86,7 +86,6 @@ def test_milestones_are_all_day_events_on_their_due_date(plan, tmp_path):
 def test_cli_calendar_writes_the_file(plan, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import csnb.cli.send  # noqa: F401 - registers `send` and `calendar`
     from csnb.cli import app
 
     write_project(tmp_path, {"gamma": PLAN})

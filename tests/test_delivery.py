@@ -258,7 +258,6 @@ def test_the_password_comes_from_the_environment_and_is_never_printed(tmp_path, 
 def test_cli_send_dry_run_and_exit_status(project, smtp, monkeypatch):
     from typer.testing import CliRunner
 
-    import csnb.cli.send  # noqa: F401 - registers `send` and `calendar`
     from csnb.cli import app
 
     monkeypatch.chdir(project.root)

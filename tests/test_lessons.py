@@ -355,7 +355,6 @@ def project(fresh_demo, monkeypatch) -> Path:
 
 def test_cli_search_list_export_suggest(project):
     from csnb.cli import app
-    from csnb.cli import lessons as cli_lessons  # noqa: F401 - registers `retro` and `lessons`
     from csnb.retro.notebook import prepare_retro
 
     url = project_store_url(project)
@@ -379,7 +378,6 @@ def test_cli_search_list_export_suggest(project):
 
 def test_every_command_help_shows_an_example():
     from csnb.cli import app
-    from csnb.cli import lessons as cli_lessons  # noqa: F401
 
     runner = CliRunner()
     for args in (
