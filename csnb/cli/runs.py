@@ -50,12 +50,19 @@ SendOpt = Annotated[
     bool,
     typer.Option("--send", help="E-mail each new report to its ritual's recipients (see csnb send)."),
 ]
+NoWaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait", help="If another batch is running in this project, exit 2 at once instead of waiting."
+    ),
+]
 EngineOpt = Annotated[
     str | None,
     typer.Option(
-        help="How cells run: kernel (a stock ipykernel per report), warm-kernel (an ipykernel "
-        "forked from a process that imported the report's libraries once) or warm-shell (a fresh "
-        "IPython shell in such a fork). Default: warm-shell."
+        help="How cells run: warm-kernel (default: an ipykernel forked from a process that imported "
+        "the report's libraries once; runs any notebook as Jupyter does), kernel (a stock ipykernel per "
+        "report) or warm-shell (a fresh IPython shell in such a fork: faster, but only for csnb's own "
+        "report notebooks, since fd-level output, exit(), asyncio and displays differ from a kernel)."
     ),
 ]
 
@@ -82,10 +89,12 @@ def run(
     store: StoreOpt = None,
     send: SendOpt = False,
     engine: EngineOpt = None,
+    no_wait: NoWaitOpt = False,
 ) -> None:
     """Run report notebooks: one client, or a batch (`--all`, `--due`, `--retry-failed`).
 
-    Exit status: 0 every report succeeded, 1 some failed, 2 invalid plan, configuration or options.
+    Exit status: 0 every report succeeded, 1 some failed, 2 invalid plan, configuration, options or
+    store, or (with `--no-wait`) another batch running in the project.
 
     Example: `csnb run acme --audience executive` ·
     `csnb run --due --json` (from cron) · `csnb run --all --jobs 4 --timeout 300`
@@ -116,6 +125,7 @@ def run(
         static=static,
         store_url=store,
         out_dir=out_dir,
+        wait=not no_wait,
         **({"engine": engine} if engine else {}),
     )
     _run_batch(opts, as_json, send)
@@ -161,7 +171,12 @@ def _run_batch(opts: Any, as_json: bool, send: bool = False) -> None:
 
     live = err.is_terminal and not opts.dry_run
     with _Progress(enabled=live, quiet=as_json) as progress:
-        summary = run_batch(opts, on_start=progress.start, on_result=progress.advance)
+        summary = run_batch(
+            opts,
+            on_start=progress.start,
+            on_result=progress.advance,
+            on_wait=lambda message: _say(message + " ...", "yellow", err),
+        )
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), indent=2, default=str) + "\n")
     else:
@@ -201,6 +216,8 @@ def _print_summary(summary: Any) -> None:
         _say(f"failed {r.error}", "red", err)
         if r.notebook:
             _say(f"  executed notebook kept: {r.notebook}", None, err)
+    if summary.index_error:
+        _say(f"portfolio page not written: {summary.index_error}", "red", err)
     ok = len(summary.results) - len(summary.failed)
     _say(
         f"{ok} ok, {len(summary.failed)} failed, {len(summary.skipped)} skipped in {summary.duration:.1f} s"
@@ -258,7 +275,7 @@ class _Progress:
 @app.command()
 def history(
     client: Annotated[str | None, typer.Argument(help="Only this client's runs.")] = None,
-    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="How many runs, newest first.")] = 50,
     store: Annotated[
         str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")
     ] = None,

@@ -12,7 +12,7 @@ from typing import Any
 
 from csnb.registry import engines
 
-DEFAULT_ENGINE = "warm-shell"  # the fastest engine that passes the isolation and equivalence tests
+DEFAULT_ENGINE = "warm-kernel"  # runs any notebook as a stock kernel does (tests/test_engine_equivalence.py)
 
 
 def engine_names() -> list[str]:
