@@ -68,9 +68,8 @@ def test_the_default_engine_matches_stock_papermill_on_every_notebook(corpus: Pa
     _run(DEFAULT_ENGINE, corpus, tmp_path / "csnb")
     names = sorted(p.name for p in corpus.glob("*.ipynb"))
     assert len(names) >= 45
-    differ = [
-        n for n in names if not equivalent(reduce(tmp_path / "stock" / n), reduce(tmp_path / "csnb" / n))
-    ]
+    stock, csnb = tmp_path / "stock", tmp_path / "csnb"
+    differ = [n for n in names if not equivalent(reduce(stock / n), reduce(csnb / n))]
     assert differ == [], f"{DEFAULT_ENGINE} differs from stock papermill on {differ}"
     outcomes = {n: reduce(stock / n)["outcome"] for n in names}
     # the corpus exercises every way a run ends, so equality above covers each of them
