@@ -10,6 +10,7 @@ from rich.console import Console
 
 from csnb import __version__
 from csnb.errors import InputError
+from csnb.plan.fields import escape_controls
 
 # pretty exceptions off: a traceback with locals could print a resolved secret
 app = typer.Typer(
@@ -20,13 +21,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     help="Client success notebooks: run client success plans as code.",
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Plan text and paths are user input: printed literally, never read as rich markup ("[red]") or as
+# emoji codes (":100:" in "plan.yaml:100:18" would print as an emoji).
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def _say(text: str, style: str | None = None, console: Console = out) -> None:
-    # markup=False: plan text is user input and must never be read as rich markup
-    console.print(text, markup=False, style=style)
+    # a control character (a terminal escape in a plan value) is shown as an escape, never sent raw
+    lines = (escape_controls(line) for line in str(text).split("\n"))
+    console.print("\n".join(lines), markup=False, emoji=False, style=style)
 
 
 def _version(value: bool) -> None:

@@ -25,8 +25,9 @@ def validate(
     """
     from csnb.project.folder import Project, check_files, display_path
 
-    paths = paths or [Project().config.parameters]
-    results = check_files(paths)
+    project = Project()
+    paths = paths or [project.config.parameters]
+    results = check_files(paths, project.plan_paths())
     if not results:
         _say(f"no plan files found in {', '.join(map(str, paths))}", "red", err)
         raise typer.Exit(2)
@@ -39,6 +40,8 @@ def validate(
                 f"{len(p.milestones)} milestones, {len(p.risks)} risks",
                 "green",
             )
+            for warning in r.warnings:
+                _say(str(warning), "yellow")
         else:
             bad += 1
             for issue in r.issues:

@@ -1,7 +1,10 @@
 """The guard: the last check on every message before it leaves or is written as ``.eml``.
 
-An address that is not in this client's plan, a file from outside this client's report folder, or
-another client's name, id or address anywhere in the message stops it with ``UnsafeMessageError``.
+An address that is not in this client's plan, an address or domain of another plan's client-side
+people, a client-side address outside ``client.domains``, a plan whose client id another plan file
+claims too, a file from outside this client's report folder, or another client's name, id or address
+anywhere in the message stops it with ``UnsafeMessageError``. The other plans are read as written, so a
+plan that fails validation still protects its people.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csnb.delivery.smtp import DeliveryError
-from csnb.errors import PlanError
-from csnb.plan.load import load_plan
+from csnb.plan.claims import read_claims
+from csnb.plan.people import domain_of, within
 
 if TYPE_CHECKING:
     from csnb.delivery.message import Outgoing
@@ -36,10 +39,13 @@ class UnsafeMessageError(DeliveryError):
 
 @dataclass(frozen=True)
 class Markers:
-    """What identifies the project's other clients: ids, names and their client-side addresses."""
+    """What identifies the project's other clients (ids, names, client-side addresses and domains), and
+    why this plan cannot be told apart from them (``conflicts``: then nothing is sent)."""
 
     words: tuple[str, ...] = ()
     addresses: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+    conflicts: tuple[str, ...] = ()
 
     def pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern matching any marker as a whole word."""
@@ -51,51 +57,56 @@ class Markers:
             r"(?<![\w.@-])(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")(?![\w@-])", re.I
         )
 
-
-def foreign_markers(project: Project, plan: Plan) -> Markers:
-    """Markers of every other client of the project (a plan that does not load still gives id and name)."""
-    words: set[str] = set()
-    addresses: set[str] = set()
-    for path in project.plan_paths():
-        other = _plan_or_none(path)
-        client_id = other.id if other else path.stem
-        if client_id == plan.id:
-            continue
-        words.add(client_id)
-        if other is not None:
-            words.add(other.client.name)
-            addresses |= {p.email.lower() for p in other.people if p.email and p.side == "client"}
-        else:
-            words |= _raw_client_name(path)
-    mine = " ".join([plan.id, plan.client.name] + [p.email or "" for p in plan.people])
-    # a word that is also part of this client's own identity cannot tell the clients apart
-    kept = tuple(w for w in sorted(words) if not Markers((w,)).pattern().search(mine))  # type: ignore[union-attr]
-    return Markers(kept, frozenset(addresses - {p.email.lower() for p in plan.people if p.email}))
-
-
-def _plan_or_none(path: Path) -> Plan | None:
-
-    try:
-        return load_plan(path)
-    except (PlanError, OSError):
+    def owner(self, address: str) -> str | None:
+        """Why ``address`` belongs to another client (its address or its domain), or None."""
+        address = address.lower()
+        if address in self.addresses:
+            return f"{address} is another client's contact"
+        domain = domain_of(address)
+        if any(within(domain, d) for d in self.domains):
+            return f"the domain of {address} belongs to another client"
         return None
 
 
-def _raw_client_name(path: Path) -> set[str]:
-    import yaml
+def foreign_markers(project: Project, plan: Plan) -> Markers:
+    """Markers of every other plan file of the project, read as written (a plan that fails validation too)."""
+    words: set[str] = set()
+    addresses: set[str] = set()
+    domains: set[str] = set()
+    conflicts = _identity_conflicts(project, plan)
+    for path in project.plan_paths():
+        other = read_claims(path)
+        if plan.path is not None and other.real == plan.path:
+            continue
+        if plan.id in other.ids:
+            conflicts.append(f"client id {plan.id} is also claimed by {path.name}")
+        words |= {c for c in other.ids if c != plan.id} | ({other.name} if other.name else set())
+        addresses |= other.client_addresses()
+        domains |= other.owned_domains()
+    mine = " ".join([plan.id, plan.client.name] + [p.email or "" for p in plan.people])
+    # a word that is also part of this client's own identity cannot tell the clients apart
+    kept = tuple(w for w in sorted(words) if not Markers((w,)).pattern().search(mine))  # type: ignore[union-attr]
+    # another client's contact stays a marker even when this plan lists it: then nothing is sent
+    return Markers(kept, frozenset(addresses), frozenset(domains), tuple(conflicts))
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        name = data["client"]["name"]
-        return {str(name)} if name else set()
-    except Exception:  # noqa: BLE001 - an unreadable plan has no name to protect beyond its id
-        return set()
+
+def _identity_conflicts(project: Project, plan: Plan) -> list[str]:
+    """Why this plan is not the one plan of its client id in this project, if it is not."""
+    path = plan.path
+    if path is None or path not in {p.resolve() for p in project.plan_paths()}:
+        return [
+            f"the plan of client {plan.id} was not read from this project's {project.config.parameters.name}/"
+        ]
+    if path.stem != plan.id:
+        return [f"the plan file {path.name} says it is client {plan.id}; a plan's file name is its client id"]
+    return []
 
 
 def guard(out: Outgoing, plan: Plan, others: Markers, reports: Path, copies: tuple[str, ...] = ()) -> None:
     """Raise ``UnsafeMessageError`` unless the message is only this client's, for people of this plan."""
     problem = (
-        _address_problem(out, plan, others, copies)
+        _identity_problem(out, plan, others)
+        or _address_problem(out, plan, others, copies)
         or _source_problem(out, plan, reports)
         or _content_problem(out, others)
     )
@@ -103,9 +114,28 @@ def guard(out: Outgoing, plan: Plan, others: Markers, reports: Path, copies: tup
         raise UnsafeMessageError(f"client {plan.id}, {out.kind} {out.ritual}: not sent: {problem}")
 
 
-def _address_problem(out: Outgoing, plan: Plan, others: Markers, copies: tuple[str, ...]) -> str | None:
+def _identity_problem(out: Outgoing, plan: Plan, others: Markers) -> str | None:
     if out.client != plan.id or out.message.get("X-Csnb-Client") != plan.id:
         return f"the message was built for client {out.client!r}"
+    return "; ".join(others.conflicts) or None
+
+
+def _foreign_problem(plan: Plan, others: Markers, addresses: set[str], copies: set[str]) -> str | None:
+    """An address that belongs to another client, or a client-side address outside ``client.domains``."""
+    client_side = {p.email.lower() for p in plan.people if p.email and p.side == "client"}
+    for address in sorted(addresses):
+        found = others.owner(address) if address in client_side | copies else None
+        if found is None and address in others.addresses:
+            found = f"{address} is another client's contact"
+        if found:
+            return found
+        domains = plan.client.domains
+        if address in client_side and domains and not any(within(domain_of(address), d) for d in domains):
+            return f"{address} is not in the client's domains ({', '.join(domains)})"
+    return None
+
+
+def _address_problem(out: Outgoing, plan: Plan, others: Markers, copies: tuple[str, ...]) -> str | None:
     sides = ("provider",) if out.kind == "alert" else ("provider", "client")
     allowed = {p.email.lower() for p in plan.people if p.email and p.side in sides}
     allowed |= set(copies) - others.addresses if out.kind == "report" else set()
@@ -119,6 +149,9 @@ def _address_problem(out: Outgoing, plan: Plan, others: Markers, copies: tuple[s
     strangers = sorted((headers | envelope) - allowed)
     if strangers:
         return f"{', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not in this plan's people"
+    foreign = _foreign_problem(plan, others, headers | envelope, {c.lower() for c in copies})
+    if foreign:
+        return foreign
     if not envelope or not envelope <= headers:
         return "the envelope names addresses the message's headers do not"
     return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from csnb.errors import Issue
 from csnb.plan.located import Located
-from csnb.plan.people import GROUPS
+from csnb.plan.people import GROUPS, domain_of, recipients, within
 from csnb.registry import sources as registry
 
 Parts = dict[str, list[tuple[Any, Any]]]
@@ -42,7 +42,48 @@ def cross_check(doc: Located, parts: Parts, env: Any) -> list[Issue]:
         _people_refs(parts, known, add)
     _change_checks(parts, known, add)
     _source_checks(parts, env, add)
+    _domain_checks(parts, add)
     return issues
+
+
+def _domain_checks(parts: Parts, add: Add) -> None:
+    """With ``client.domains``, every client-side address is in one of them (or a subdomain)."""
+    domains = [c.domains for _, c in parts.get("client", [])]
+    if not domains or not domains[0]:
+        return
+    for i, person in parts.get("people", []):
+        if person.side == "client" and person.email:
+            domain = domain_of(person.email)
+            if not any(within(domain, d) for d in domains[0]):
+                add(
+                    ("people", i, "email"),
+                    f"{person.email} is not in the client's domains ({', '.join(domains[0])}); a client-side "
+                    "address must be in client.domains",
+                )
+
+
+def plan_warnings(plan: Any, doc: Located) -> list[Issue]:
+    """What is allowed but probably wrong: e-mail rituals without client domains, or that reach no one."""
+    rituals = [(i, r) for i, r in enumerate(plan.cadence) if r.channel == "email"]
+    found = []
+    if rituals and not plan.client.domains:
+        found.append(
+            doc.issue(
+                ("client",),
+                "warning: the plan e-mails reports but declares no client.domains; list the client's e-mail "
+                "domains so that an address outside them is refused",
+            )
+        )
+    for i, ritual in rituals:
+        if not any(p.email for p in recipients(plan, ritual)):
+            found.append(
+                doc.issue(
+                    ("cadence", i, "recipients"),
+                    f"warning: e-mail ritual {ritual.ritual!r} reaches no one: none of its recipients has an "
+                    "e-mail address",
+                )
+            )
+    return found
 
 
 def _duplicates(parts: Parts, add: Add) -> None:

@@ -15,6 +15,7 @@ from csnb.plan.fields import (
     SECRET_OPTION,
     Id,
     Model,
+    OptLine,
 )
 
 
@@ -22,13 +23,20 @@ class Source(Model):
     """Where metric data comes from; strings may reference ``${ENV_VAR}`` (secrets only through env)."""
 
     kind: Id = Field(description="registered source kind: sql, csv, parquet, ...")
-    url: str | None = Field(None, description="SQLAlchemy URL for sql sources")
-    path: str | None = Field(None, description="file path for csv/parquet, relative to the plan")
-    columns: dict[Literal["client", "metric", "date", "value", "segment"], str] = Field(
+    url: OptLine | None = Field(None, description="SQLAlchemy URL for sql sources")
+    path: OptLine | None = Field(
+        None, description="file path for csv/parquet, relative to the plan, inside the project folder"
+    )
+    columns: dict[Literal["client", "metric", "date", "value", "segment"], OptLine] = Field(
         default_factory=dict, description="tidy name -> column name in the source"
     )
     timeout: float = Field(30.0, gt=0, le=3600, description="seconds before a pull is abandoned")
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    options: dict[OptLine, OptLine | int | float | bool] = Field(default_factory=dict)
+    dedicated: bool = Field(
+        False,
+        description="the source holds only this client's data (say, a schema of its own): its queries "
+        "need not bind :client even when another plan reads the same database",
+    )
 
     @field_validator("url")
     @classmethod
@@ -41,6 +49,16 @@ class Source(Model):
                 raise ValueError(
                     "the URL holds a password; put it in an environment variable and write ${VAR}"
                 )
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_project(cls, value: str | None) -> str | None:
+        if value and (value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value)):
+            raise ValueError(
+                "an absolute path is refused: write the path relative to the plan file, inside the project "
+                "folder (e.g. ../data/metrics.csv)"
+            )
         return value
 
     @field_validator("url", "path")

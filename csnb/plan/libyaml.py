@@ -66,9 +66,15 @@ def resolve_scalar(node: ScalarNode) -> Any:
         return float("-inf") if value.startswith("-") else float("inf")
     if _NAN.match(value):
         return float("nan")
-    if _TIMESTAMP.match(value):
+    return _timestamp(node) if _TIMESTAMP.match(value) else value
+
+
+def _timestamp(node: ScalarNode) -> Any:
+    """A date or time; the text when it names no calendar day (2026-02-30), for the model to report."""
+    try:
         return yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
-    return value
+    except (ValueError, OverflowError):
+        return node.value
 
 
 def mapping_items(node: MappingNode) -> list[tuple[ScalarNode, Any]]:

@@ -11,9 +11,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from csnb.errors import InputError, Issue
+from csnb.plan.fields import escape_controls
 
 MAX_BYTES = 2 * 1024 * 1024  # a hand-written plan is a few KB; refuse before reading a 50 MB file
 MAX_NODES = 200_000  # caps alias expansion ("billion laughs") while converting
@@ -32,7 +34,7 @@ def format_path(path: Iterable[str | int]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out
+    return escape_controls(out)  # a key may hold a control character: shown escaped, never sent raw
 
 
 class Located:
@@ -60,6 +62,27 @@ def _fail(file: str, message: str, line: int = 0, column: int = 0) -> InputError
     return InputError([Issue(file, line, column, "", message)])
 
 
+def _at(file: str, message: str, raw: bytes, offset: int) -> InputError:
+    """An error located at byte ``offset`` of the file's ``raw`` bytes (line and column from 1)."""
+    line = raw.count(b"\n", 0, offset) + 1
+    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return _fail(file, message, line, column)
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, except that an impossible date (2026-02-30) stays text."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        """The date or time, or the node's text when it names no calendar date (the model says so)."""
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError):
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def read_text(path: Path, display: str) -> str:
     """Read a small UTF-8 text file, refusing huge or binary files with a clear error."""
     try:
@@ -72,19 +95,20 @@ def read_text(path: Path, display: str) -> str:
         raise _fail(display, "is a directory, expected a YAML file")
     if size > MAX_BYTES:
         raise _fail(
-            display, f"file is {size / 1e6:.1f} MB; plans are limited to {MAX_BYTES // 1024 // 1024} MB"
+            display, f"file is {size / 1e6:.1f} MB; plans are limited to {MAX_BYTES // 1024 // 1024} MB", 1, 1
         )
     with path.open("rb") as fh:
         # read one byte past the limit: devices and pipes report size 0 but never end
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise _fail(display, f"file is larger than {MAX_BYTES // 1024 // 1024} MB; plans are limited to that")
+        limit = MAX_BYTES // 1024 // 1024
+        raise _fail(display, f"file is larger than {limit} MB; plans are limited to that", 1, 1)
     if b"\x00" in raw:
-        raise _fail(display, "binary file (contains NUL bytes), expected YAML text")
+        raise _at(display, "binary file (contains NUL bytes), expected YAML text", raw, raw.index(b"\x00"))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(display, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+        raise _at(display, f"not UTF-8 text (invalid byte at offset {exc.start})", raw, exc.start) from None
 
 
 def load_located(path: str | os.PathLike[str], display: str | None = None) -> Located:
@@ -106,7 +130,7 @@ def parse_located(text: str, display: str) -> Located:
     except Exception:  # noqa: BLE001 - anything libyaml refuses gets ruamel's clearer message below
         node = False
     if node is None:
-        raise _fail(display, "file is empty, expected a YAML mapping")
+        raise _fail(display, "file is empty, expected a YAML mapping", 1, 1)
     if node is not False:
         positions: Positions = {}
         try:
@@ -115,7 +139,7 @@ def parse_located(text: str, display: str) -> Located:
             line, col, key = dup.args
             raise _fail(display, f"invalid YAML: duplicate key {key}", line, col) from None
         except RecursionError:
-            raise _fail(display, "invalid YAML: nesting is too deep") from None
+            raise _fail(display, "invalid YAML: nesting is too deep", 1, 1) from None
         return Located(display, data, positions)
     return _parse_ruamel(text, display)
 
@@ -128,9 +152,9 @@ def _from_node(node: Any, path: Path_, pos: Positions, budget: list[int], file: 
 
     budget[0] -= 1
     if budget[0] < 0:
-        raise _fail(file, f"document expands to more than {MAX_NODES} values (YAML alias bomb?)")
+        raise _fail(file, f"document expands to more than {MAX_NODES} values (YAML alias bomb?)", 1, 1)
     if len(path) > MAX_DEPTH:
-        raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels", *pos.get(path[:-1], (0, 0)))
+        raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels", *pos.get(path[:-1], (1, 1)))
     if isinstance(node, MappingNode):
         out = {}
         for knode, vnode in mapping_items(node):
@@ -152,24 +176,24 @@ def _from_node(node: Any, path: Path_, pos: Positions, budget: list[int], file: 
 
 def _parse_ruamel(text: str, display: str) -> Located:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     try:
         doc = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if "duplicate key" in str(exc).lower():
             problem = "duplicate key " + str(exc).split('found duplicate key "')[-1].split('"')[0]
         raise _fail(display, f"invalid YAML: {problem}", line, col) from None
     except RecursionError:
-        raise _fail(display, "invalid YAML: nesting is too deep") from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise _fail(
-            display, f"invalid YAML: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        ) from None
+        raise _fail(display, "invalid YAML: nesting is too deep", 1, 1) from None
+    except (YAMLError, ValueError, TypeError, OverflowError) as exc:
+        lines = str(exc).splitlines() or [""]
+        raise _fail(display, f"invalid YAML: {type(exc).__name__}: {lines[0][:200]}", 1, 1) from None
     if doc is None:
-        raise _fail(display, "file is empty, expected a YAML mapping")
+        raise _fail(display, "file is empty, expected a YAML mapping", 1, 1)
     positions: Positions = {}
     budget = [MAX_NODES]
     data = _plain(doc, (), positions, budget, display)
@@ -193,9 +217,9 @@ def _check_flow_depth(text: str, file: str) -> None:
 def _plain(node: Any, path: Path_, pos: Positions, budget: list[int], file: str) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise _fail(file, f"document expands to more than {MAX_NODES} values (YAML alias bomb?)")
+        raise _fail(file, f"document expands to more than {MAX_NODES} values (YAML alias bomb?)", 1, 1)
     if len(path) > MAX_DEPTH:
-        raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels", *pos.get(path[:-1], (0, 0)))
+        raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels", *pos.get(path[:-1], (1, 1)))
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():

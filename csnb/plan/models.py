@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,23 +18,40 @@ from csnb.plan.fields import (
     TIME_PATTERN,
     Audience,
     ClientId,
+    Date,
+    Domain,
     Id,
     Level,
+    Line,
     Model,
     Number,
     Op,
+    OptLine,
+    Prose,
     Stage,
     Text,
 )
+from csnb.plan.rules import check_rule
 
 
 class Client(Model):
     """The client this plan is for."""
 
-    id: ClientId
-    name: Text
+    id: ClientId = Field(
+        description="the plan's file name without .yaml; may be omitted, the loader fills it in"
+    )
+    name: Line
     timezone: str = Field("UTC", description="IANA time zone in which the plan's dates are read")
-    industry: str | None = None
+    industry: OptLine | None = None
+    domains: list[Domain] = Field(
+        default_factory=list,
+        description="the client's e-mail domains; every client-side address must be in one (or a subdomain)",
+    )
+
+    @field_validator("domains", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return [d.lower() if isinstance(d, str) else d for d in value] if isinstance(value, list) else value
 
     @field_validator("timezone")
     @classmethod
@@ -56,9 +71,9 @@ class Person(Model):
     """Someone on the provider's or the client's side."""
 
     id: Id
-    name: Text
+    name: Line
     side: Literal["provider", "client"]
-    role: Text
+    role: Line
     email: Annotated[str, Field(pattern=EMAIL_PATTERN)] | None = None
     executive: bool = False
 
@@ -67,39 +82,39 @@ class Goal(Model):
     """A business goal in the client's words, measured by one or more metrics."""
 
     id: Id
-    statement: Text
+    statement: Line
     metrics: list[Id] = Field(min_length=1)
-    why: str | None = Field(None, description="why it matters to the client; used in the summary")
+    why: Prose | None = Field(None, description="why it matters to the client; used in the summary")
 
 
 class Point(Model):
     """A value on a date (baseline or target)."""
 
     value: Number
-    date: dt.date
+    date: Date
 
 
 class Metric(Model):
     """A lead (forward signal) or lag (outcome) metric with baseline and target."""
 
     id: Id
-    name: Text
+    name: Line
     kind: Literal["lead", "lag"]
     leads: list[Id] = Field(
         default_factory=list, description="on a lead metric: the lag metrics it should move"
     )
-    unit: str = ""
+    unit: OptLine = ""
     direction: Literal["up", "down"] = "up"
     source: Id
-    query: str | None = Field(None, max_length=20000)
-    series: str | None = Field(None, description="name of the metric in the source (default: its id)")
+    query: Prose | None = Field(None, max_length=20000)
+    series: OptLine | None = Field(None, description="name of the metric in the source (default: its id)")
     aggregate: Literal["sum", "mean", "last", "min", "max", "count"] = "last"
     frequency: Literal["day", "week", "month"] = "week"
     baseline: Point
     target: Point
     tolerance: float = Field(0.10, ge=0, le=1)
     owner: Id | None = None
-    description: str | None = None
+    description: Prose | None = None
 
     @property
     def better(self) -> int:
@@ -113,9 +128,9 @@ class Criterion(Model):
     metric: Id | None = None
     op: Op | None = None
     value: Number | None = None
-    check: Text | None = None
+    check: Line | None = None
     done: bool = False
-    done_on: dt.date | None = None
+    done_on: Date | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Criterion:
@@ -151,19 +166,19 @@ class ClientInput(Model):
 
     description: Text
     owner: Id | None = None
-    needed_by: dt.date | None = None
-    received_on: dt.date | None = None
+    needed_by: Date | None = None
+    received_on: Date | None = None
 
 
 class Milestone(Model):
     """A dated step of the client journey with acceptance criteria."""
 
     id: Id
-    title: Text
+    title: Line
     stage: Stage
     owner: Id
-    start: dt.date
-    due: dt.date
+    start: Date
+    due: Date
     depends_on: list[Id] = Field(default_factory=list)
     criteria: list[Criterion] = Field(min_length=1)
     raci: Raci | None = None
@@ -172,8 +187,8 @@ class Milestone(Model):
         False, description="an optional acceleration milestone, kept apart from the critical path"
     )
     client_inputs: list[ClientInput] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    description: str | None = None
+    tags: list[Line] = Field(default_factory=list)
+    description: Prose | None = None
 
 
 class Trigger(Model):
@@ -182,7 +197,7 @@ class Trigger(Model):
     metric: Id
     op: Op
     value: Number
-    after: dt.date | None = None
+    after: Date | None = None
 
 
 class Risk(Model):
@@ -195,7 +210,7 @@ class Risk(Model):
     impact: Level
     trigger: Trigger | None = None
     contingency: Text
-    mitigation: str | None = None
+    mitigation: Prose | None = None
 
 
 class Ritual(Model):
@@ -208,33 +223,17 @@ class Ritual(Model):
     recipients: list[str] = Field(
         default_factory=list, description="person ids or groups such as client-executives"
     )
-    start: dt.date | None = Field(
+    start: Date | None = Field(
         None, description="first date of the recurrence (default: first milestone start)"
     )
     time: str = Field("09:00", pattern=TIME_PATTERN)
     duration_minutes: int = Field(30, ge=0, le=1440)
-    agenda: str | None = None
+    agenda: Prose | None = None
 
     @field_validator("rrule")
     @classmethod
     def _valid_rrule(cls, value: str) -> str:
-        from dateutil.rrule import rrulestr
-
-        text = value.strip()
-        if text.upper().startswith("RRULE:"):
-            text = text[6:]
-        if "DTSTART" in text.upper():
-            raise ValueError("put the first date in `start`, not DTSTART inside the rule")
-        if ":" in text or "\n" in text:  # EXDATE:, RDATE:, a second RRULE: would make a set, not one rule
-            raise ValueError(f"invalid RRULE {value!r}: write one rule such as FREQ=WEEKLY;BYDAY=MO")
-        try:
-            rrulestr(text, dtstart=dt.datetime(2026, 1, 1))
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-            raise ValueError(f"invalid RRULE {value!r}: {exc}") from None
-        # dateutil accepts these, but INTERVAL=0 never advances and COUNT=0 never occurs
-        if any(int(n) < 1 for n in re.findall(r"(?:^|;)(?:INTERVAL|COUNT)=([-+]?\d+)", text.upper())):
-            raise ValueError(f"invalid RRULE {value!r}: INTERVAL and COUNT must be at least 1")
-        return text
+        return check_rule(value)
 
 
 class EscalationStep(Model):
@@ -242,37 +241,37 @@ class EscalationStep(Model):
 
     level: int = Field(ge=1, le=10)
     contacts: list[Id] = Field(min_length=1)
-    when: Text
+    when: Line
 
 
 class Impact(Model):
     """What a change costs in days, money and scope."""
 
-    days: int = 0
+    days: int = Field(0, ge=-36500, le=36500)
     cost: Number = 0
-    scope: str | None = None
+    scope: Prose | None = None
 
 
 class Change(Model):
     """A change request: request -> impact -> approval -> documentation."""
 
     id: Id
-    requested_on: dt.date
+    requested_on: Date
     by: Id
     description: Text
     impact: Impact = Field(default_factory=Impact)
     status: Literal["requested", "assessed", "approved", "rejected", "implemented"] = "requested"
-    decided_on: dt.date | None = None
+    decided_on: Date | None = None
     decided_by: Id | None = None
-    documented_in: str | None = None
+    documented_in: OptLine | None = None
     affects: list[Id] = Field(default_factory=list, description="milestone or metric ids")
 
 
 class Decision(Model):
     """A recorded decision and why it was taken."""
 
-    on: dt.date
-    decision: Text
+    on: Date
+    decision: Line
     rationale: Text
     by: list[Id] = Field(default_factory=list)
 
@@ -302,8 +301,14 @@ class Plan(Model):
     escalation: list[EscalationStep] = Field(default_factory=list)
     changes: list[Change] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
-    glossary: dict[str, str] = Field(default_factory=dict)
+    glossary: dict[Line, Prose] = Field(default_factory=dict)
     settings: Settings = Field(default_factory=Settings)
+    # runs (DESIGN "Runs and the store"): a failed source fails the run unless the plan opts in here
+    on_source_error: Literal["fail", "report"] = Field(
+        "fail",
+        description="fail: no report and no e-mail when a data source fails; "
+        "report: render it with a banner naming the missing source",
+    )
 
     _path: Path | None = PrivateAttr(default=None)
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from csnb.errors import Issue, PlanError
-from csnb.plan.load import load_plan
+from csnb.errors import InputError, Issue, PlanError
+from csnb.plan.checks import plan_warnings
+from csnb.plan.claims import ClaimIndex, Claims, read_claims
+from csnb.plan.fields import CLIENT_ID_PATTERN
+from csnb.plan.load import load_plan, read_plan
 from csnb.plan.models import Plan
 from csnb.project.config import Config, load_config
+
+SUFFIXES = (".yaml", ".yml")
 
 
 def display_path(path: Path) -> str:
@@ -23,33 +29,68 @@ def display_path(path: Path) -> str:
 def plan_files(paths: list[Path]) -> list[Path]:
     """The plan files named by ``paths``: files as given, folders expanded to their ``*.yaml``/``*.yml``."""
     out: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            out.append(path)
+        found = (
+            sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+            if path.is_dir()
+            else [path]
+        )
+        for file in found:
+            if file.absolute() not in seen:  # a file named twice is checked once
+                seen.add(file.absolute())
+                out.append(file)
     return out
 
 
 @dataclass
 class Checked:
-    """The outcome of validating one plan file."""
+    """The outcome of validating one plan file: the plan (None when invalid), its issues and warnings."""
 
     path: Path
     plan: Plan | None
     issues: tuple[Issue, ...]
+    warnings: tuple[Issue, ...] = ()
 
 
-def check_files(paths: list[Path]) -> list[Checked]:
-    """Validate every plan file, collecting issues instead of stopping at the first bad file."""
-    results = []
+def check_files(paths: list[Path], neighbours: list[Path] | None = None) -> list[Checked]:
+    """Validate every plan file, on its own and against the project's plans (``neighbours``, and ``paths``
+    that are in a ``parameters/`` folder).
+
+    Across plans, one client id has one plan, a client-side address or domain belongs to one client, and a
+    database read by two plans is read with ``:client`` bound. A draft outside ``parameters/`` is compared
+    with the project's plans other than the one of its own client id, which it would replace.
+    """
+    read = []
     for path in plan_files(paths):
-        try:
-            plan = load_plan(path, display=display_path(path))
-            results.append(Checked(path, plan, ()))
-        except PlanError as exc:
-            results.append(Checked(path, None, exc.issues))
+        plan, issues, doc = read_plan(path, display=display_path(path))
+        read.append((path, plan, issues, read_claims(path, display_path(path), doc)))
+    # the project's plans are compared with each other; a draft (outside parameters/) only with them
+    mine = {c.real for *_, c in read}
+    index = ClaimIndex([c for *_, c in read if c.in_project] + _claims(neighbours or [], mine))
+    results = []
+    for path, plan, issues, claims in read:
+        found = sorted(set(issues + index.conflicts(claims)), key=lambda i: (i.line, i.column, i.field))
+        warnings = plan_warnings(plan, claims.doc) if plan is not None and claims.doc is not None else []
+        results.append(Checked(path, None if found else plan, tuple(found), tuple(warnings)))
     return results
+
+
+def _claims(paths: list[Path], skip: set[Path]) -> list[Claims]:
+    claims = (read_claims(p, display_path(p)) for p in plan_files([p for p in paths if p.exists()]))
+    return [c for c in claims if c.real not in skip]
+
+
+def client_id(value: str) -> str:
+    """``value`` if it is a client id; ``InputError`` (exit 2) for anything else, a path above all."""
+    if isinstance(value, str) and re.match(CLIENT_ID_PATTERN, value):
+        return value
+    stem = Path(str(value)).stem if str(value).endswith(SUFFIXES) else ""
+    hint = f" (write {stem!r}, without .yaml)" if re.match(CLIENT_ID_PATTERN, stem) else ""
+    raise InputError(
+        f"{value!r} is not a client id{hint}: name a client by its plan's file name in parameters/ "
+        "(lower-case letters, digits, '_' or '-'), never by a path"
+    )
 
 
 class Project:
@@ -72,11 +113,15 @@ class Project:
         return [load_plan(p, model=self.plan_model) for p in self.plan_paths()]
 
     def plan_path(self, client: str) -> Path:
-        """The plan file of ``client``."""
-        for suffix in (".yaml", ".yml"):
-            path = self.config.parameters / f"{client}{suffix}"
-            if path.is_file():
-                return path
+        """The plan file of ``client`` (a client id, never a path): ``parameters/<client>.yaml``."""
+        found = [
+            p for p in (self.config.parameters / f"{client_id(client)}{s}" for s in SUFFIXES) if p.is_file()
+        ]
+        if len(found) > 1:
+            first, second = (display_path(p) for p in found)
+            raise PlanError([Issue(second, 1, 1, "", f"client {client} also has the plan {first}: keep one")])
+        if found:
+            return found[0]
         known = ", ".join(p.stem for p in self.plan_paths()) or "none"
         raise PlanError(
             [Issue(str(self.config.parameters), 0, 0, "", f"no plan for client {client!r} (known: {known})")]

@@ -72,6 +72,9 @@ class MetricSource:
     """
 
     kind: ClassVar[str] = ""
+    # Whether error messages may quote the source's values: a file could be any file, so file sources
+    # never quote what they read (a path pointed at a secret must not print it).
+    quotes_data: ClassVar[bool] = True
 
     def __init__(self, name: str, spec: SourceSpec, plan: Plan, env: Mapping[str, str] | None = None):
         self.name, self.spec, self.plan = name, spec, plan
@@ -85,6 +88,11 @@ class MetricSource:
     def plan_folder(self) -> Path:
         """The folder relative paths are read from: the plan file's folder, else the working folder."""
         return self.plan.path.parent if self.plan.path is not None else Path.cwd()
+
+    def project_folder(self) -> Path:
+        """The project folder: the parent of the plans folder (``parameters/``), else the plan's folder."""
+        folder = self.plan_folder()
+        return folder.parent if folder.name == "parameters" else folder
 
     def series(self, metric: Metric) -> str:
         """The metric's name in the source: its ``series``, else its id."""

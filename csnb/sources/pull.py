@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from csnb.errors import ConfigError, InputError, SourceError
+from csnb.plan.claims import binds_client, database, read_claims, shared_message
+from csnb.plan.load import in_plans_folder
 from csnb.plan.models import Metric, Plan
 from csnb.sources.base import MetricSource, first_line
 from csnb.sources.registry import registry
@@ -76,7 +79,7 @@ def _fetch(source: MetricSource, metric: Metric, start: dt.date, end: dt.date) -
     """One metric's checked rows between ``start`` and ``end`` inclusive, with client and metric columns."""
     import pandas as pd
 
-    rows = checked(source.fetch(metric, start, end), source.plan.client.timezone)
+    rows = checked(source.fetch(metric, start, end), source.plan.client.timezone, source.quotes_data)
     rows = rows[(rows["date"] >= pd.Timestamp(start)) & (rows["date"] <= pd.Timestamp(end))]
     rows.insert(0, "metric", pd.Series(metric.id, index=rows.index, dtype="str"))
     rows.insert(0, "client", pd.Series(source.plan.client.id, index=rows.index, dtype="str"))
@@ -121,6 +124,45 @@ class _Batch:
     fresh: list[dict] = field(default_factory=list)
 
 
+def shared_database(plan: Plan, name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The other plan file of the project whose sql source reads the same database as source ``name``.
+
+    Only the plan's own folder (``parameters/``) is searched, and a file is parsed only when the URL as
+    written appears in it, so this is quick even in a large project.
+    """
+    spec = plan.sources.get(name)
+    if (
+        spec is None
+        or spec.kind != "sql"
+        or not spec.url
+        or plan.path is None
+        or not in_plans_folder(plan.path)
+    ):
+        return None
+    env = os.environ if env is None else env
+    keys = database(spec.url, env)
+    for other in sorted(plan.path.parent.glob("*.y*ml")):
+        try:
+            if other.resolve() == plan.path or spec.url not in other.read_text("utf-8", errors="replace"):
+                continue
+        except OSError:
+            continue
+        if any(keys & database(use.url, env) for use in read_claims(other).sql):
+            return other.name
+    return None
+
+
+def _unscoped(
+    plan: Plan, name: str, metrics: list[Metric], env: Mapping[str, str] | None
+) -> tuple[list[Metric], str]:
+    """The metrics whose query could return other clients' rows (no ``:client`` on a shared database),
+    and the plan file that shares it."""
+    spec = plan.sources.get(name)
+    bare = [m for m in metrics if not binds_client(m.query or "")]
+    other = shared_database(plan, name, env) if bare and spec is not None and not spec.dedicated else None
+    return (bare, other) if other else ([], "")
+
+
 def _pull_source(
     plan: Plan,
     name: str,
@@ -131,6 +173,15 @@ def _pull_source(
 ) -> None:
     """Pull every metric of one source over one connection; failures become errors in ``batch``."""
     client, source = plan.client.id, None
+    unscoped, other = _unscoped(plan, name, metrics, env)
+    if unscoped:
+        batch.errors.extend(
+            SourceError(shared_message(name, other), client=client, metric=m.id, source=name)
+            for m in unscoped
+        )
+        metrics = [m for m in metrics if m not in unscoped]
+        if not metrics:
+            return
     try:
         source = _open(plan, name, env)
         source.open()

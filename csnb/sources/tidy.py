@@ -17,8 +17,12 @@ def pick_columns(
     required: Iterable[str],
     optional: Iterable[str],
     origin: str,
+    quote: bool = True,
 ) -> pd.DataFrame:
-    """The tidy columns of ``raw``, renamed; ``mapping`` is tidy name -> column name in the source."""
+    """The tidy columns of ``raw``, renamed; ``mapping`` is tidy name -> column name in the source.
+
+    With ``quote`` False a missing column's message counts the columns instead of naming them.
+    """
     by_lower = {str(c).lower(): c for c in raw.columns}
     picked: dict[str, str] = {}
     for name in (*required, *optional):
@@ -29,6 +33,7 @@ def pick_columns(
             picked[name] = found
         elif name in required or name in mapping:
             has = ", ".join(map(str, raw.columns)) or "no columns"
+            has = has if quote else f"{len(raw.columns)} column{'s' if len(raw.columns) != 1 else ''}"
             hint = (
                 f"name it {name!r} or map it in the source's `columns`"
                 if name not in mapping
@@ -38,9 +43,13 @@ def pick_columns(
     return pd.DataFrame({name: raw[col].to_numpy(dtype=object) for name, col in picked.items()})
 
 
-def _sample(values: pd.Series) -> str:
+def _sample(values: pd.Series, quote: bool = True) -> str:
+    rows = f"{len(values)} row{'s' if len(values) != 1 else ''}"
+    if not quote:  # by place only: the rows' content may not be shown
+        places = ", ".join(str(i + 1) for i in values.index[:3] if isinstance(i, int))
+        return f"{rows} (data row {places}{', ...' if len(values) > 3 else ''})" if places else rows
     shown = ", ".join(repr(v)[:40] for v in values.drop_duplicates().head(3))
-    return f"{len(values)} row{'s' if len(values) != 1 else ''}, e.g. {shown}"
+    return f"{rows}, e.g. {shown}"
 
 
 def parse_dates(values: pd.Series, timezone: str) -> pd.Series:
@@ -55,22 +64,24 @@ def parse_dates(values: pd.Series, timezone: str) -> pd.Series:
     return parsed.dt.normalize().astype("datetime64[ns]")
 
 
-def check_dates(frame: pd.DataFrame, timezone: str) -> pd.Series:
+def check_dates(frame: pd.DataFrame, timezone: str, quote: bool = True) -> pd.Series:
     """The ``date`` column parsed; ``SourceError`` when any date is missing or unparseable."""
     dates = parse_dates(frame["date"], timezone)
     bad = frame.loc[dates.isna(), "date"]
     if len(bad):
-        raise SourceError(f"unparseable or missing dates in {_sample(bad)}; return dates as YYYY-MM-DD")
+        raise SourceError(
+            f"unparseable or missing dates in {_sample(bad, quote)}; return dates as YYYY-MM-DD"
+        )
     return dates
 
 
-def check_values(frame: pd.DataFrame) -> pd.Series:
+def check_values(frame: pd.DataFrame, quote: bool = True) -> pd.Series:
     """The ``value`` column as float64; ``SourceError`` when a present value is not a number."""
     raw = frame["value"]
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     bad = raw[values.isna() & raw.notna()]
     if len(bad):
-        raise SourceError(f"non-numeric values in {_sample(bad)}; return numbers in `value`")
+        raise SourceError(f"non-numeric values in {_sample(bad, quote)}; return numbers in `value`")
     return values
 
 
@@ -87,12 +98,13 @@ def check_duplicates(frame: pd.DataFrame) -> None:
         )
 
 
-def checked(raw: pd.DataFrame, timezone: str) -> pd.DataFrame:
+def checked(raw: pd.DataFrame, timezone: str, quote: bool = True) -> pd.DataFrame:
     """Rows with ``date`` (datetime64[ns]), ``value`` (float64) and optional ``segment`` (str), checked.
 
-    Rows without a value are dropped: a missing value is not an observation.
+    Rows without a value are dropped: a missing value is not an observation. With ``quote`` False, a
+    bad row is named by its place, never by its content.
     """
-    frame = pd.DataFrame({"date": check_dates(raw, timezone), "value": check_values(raw)})
+    frame = pd.DataFrame({"date": check_dates(raw, timezone, quote), "value": check_values(raw, quote)})
     if "segment" in raw:
         frame["segment"] = raw["segment"].astype("str")
     frame = frame[frame["value"].notna()]
