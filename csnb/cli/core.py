@@ -100,9 +100,11 @@ def status(
 ) -> None:
     """Print health, goals, metrics, milestones and risks of one client or the whole portfolio.
 
+    Exit status: 0 every source answered, 1 a data source failed (named in the output).
+
     Example: `csnb status acme --as-of 2026-10-15`
     """
-    from csnb.cli.status import print_status
+    from csnb.cli.status import exit_code, print_status
     from csnb.indicators.portfolio import portfolio_status
 
     if not client and not all_clients:
@@ -111,4 +113,7 @@ def status(
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:
-        print_status(result, out)
+        print_status(result, out, err)
+    code = exit_code(result, err if as_json else None)  # 1: a failed source, named on stderr
+    if code:
+        raise typer.Exit(code)

@@ -23,6 +23,10 @@ COLOURS = {
     "red": "red",
     "triggered": "red",
     "no_data": "dim",
+    "error": "bold red",
+    "overdue": "red",
+    "open": "",
+    "received": "green",
     "not_started": "dim",
     "unknown": "dim",
 }
@@ -32,11 +36,26 @@ def _badge(status: str | None) -> Text:
     return Text(str(status), style=COLOURS.get(str(status), ""))
 
 
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def _num(value: Any) -> str:
     return "—" if value is None else f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
-def print_status(result: dict[str, Any], console: Console) -> None:
+def exit_code(result: dict[str, Any], console: Console | None = None) -> int:
+    """1 when a data source failed for any client (its statuses are not the whole truth), else 0.
+
+    With ``console``, each failed source is also named there (``--json`` keeps stdout machine-readable).
+    """
+    lines = [line for c in result["clients"] for line in _error_lines(c)]
+    for line in lines if console is not None else []:
+        console.print(Text(line, style="red"))
+    return 1 if lines else 0
+
+
+def print_status(result: dict[str, Any], console: Console, errors: Console | None = None) -> None:
     """Print the status result as rich tables (user strings are shown as plain text, never markup)."""
     for c in result["clients"]:
         h = c["health"]
@@ -47,13 +66,52 @@ def print_status(result: dict[str, Any], console: Console) -> None:
                 (f"{_num(h['score'])} {h['band']}", COLOURS.get(h["band"], "")),
             )
         )
+        for line in _health_lines(h):
+            console.print(Text(line, style="yellow"))
         for table in (_metrics(c), _milestones(c), _risks(c)):
             console.print(table)
-        for line in _lead_lines(c):
+        for line in _lead_lines(c) + _input_lines(c):
             console.print(Text(line))
-        for e in c["source_errors"]:
-            console.print(Text(f"data problem: {e}", style="red"))
+        for line in _error_lines(c):
+            (errors or console).print(Text(line, style="red"))
         console.print()
+
+
+def _health_lines(h: dict[str, Any]) -> list[str]:
+    lines = [f"capped at amber: {c['reason']}" for c in h.get("capped_by", [])]
+    reasons = {"stale": "stale data", "error": "source failed", "no_data": "no data"}
+    left = [f"{m} ({reasons.get(r, r)})" for m, r in h.get("missing_reasons", {}).items()]
+    return lines + ([f"not scored: {', '.join(left)}"] if left else [])
+
+
+def _error_lines(c: dict[str, Any]) -> list[str]:
+    """One line per failed source of the client, naming its metrics (messages are already redacted)."""
+    failed = c.get("failed_sources") or []
+    if not failed:
+        return [f"data problem: {e}" for e in c["source_errors"]]
+    return [f"data problem: client {c['client']}, {f['line']}" for f in failed]
+
+
+def _input_lines(c: dict[str, Any]) -> list[str]:
+    lines = []
+    for i in c.get("inputs", []):
+        if i["status"] == "overdue":
+            lines.append(f"input overdue {i['days_overdue']} d: {i['description']} ({i['milestone']})")
+        elif i["status"] == "open":
+            lines.append(
+                f"input open: {i['description']} ({i['milestone']}, needed by {i['needed_by'] or '—'})"
+            )
+    return lines
+
+
+def _as_of_text(m: dict[str, Any]) -> Text:
+    """'2026-10-12' or, when stale, '2026-09-30 (15 days old)' in yellow."""
+    if m.get("current_date") is None:
+        return Text("—")
+    text = str(m["current_date"])
+    if m.get("stale"):
+        return Text(f"{text} ({m['age_days']} days old)", style="yellow")
+    return Text(text)
 
 
 def _metrics(c: dict[str, Any]) -> Table:
@@ -65,6 +123,7 @@ def _metrics(c: dict[str, Any]) -> Table:
         "progress",
         "expected",
         "status",
+        "data as of",
         "forecast",
         title="Metrics",
         title_justify="left",
@@ -75,9 +134,10 @@ def _metrics(c: dict[str, Any]) -> Table:
             m["kind"],
             _num(m["current"]),
             _num(m["target"]),
-            "—" if m["progress"] is None else f"{m['progress']:.0%}",
-            f"{m['expected']:.0%}",
+            _pct(m["progress"]),
+            _pct(m["expected"]),
             _badge(m["status"]),
+            _as_of_text(m),
             m["forecast_date"] or "—",
         )
     return table
@@ -117,7 +177,7 @@ def _lead_lines(c: dict[str, Any]) -> list[str]:
     lines = []
     for lc in c["lead_checks"]:
         verdict = (
-            "not enough data"
+            f"cannot tell ({lc.get('reason') or 'too few points'})"
             if lc["predicts"] is None
             else (
                 f"leads by {lc['best_shift']} (r={lc['best_r']:.2f})"

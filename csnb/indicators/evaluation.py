@@ -12,11 +12,21 @@ import pandas as pd
 from csnb.indicators import health as health_mod
 from csnb.indicators import leads, milestones
 from csnb.indicators import metrics as indicators
+from csnb.indicators.inputs import INPUT_COLUMNS, input_table
 from csnb.indicators.periods import day_number
 from csnb.indicators.snapshot import Snapshot
 from csnb.plan.models import Plan
 
-SEVERITY = {"missed": 5, "off_track": 4, "at_risk": 3, "no_data": 2, "on_track": 1, "achieved": 0}
+# a goal shows its worst metric; a failed source ranks just below missed: nobody can say it is on track
+SEVERITY = {
+    "missed": 6,
+    "error": 5,
+    "off_track": 4,
+    "at_risk": 3,
+    "no_data": 2,
+    "on_track": 1,
+    "achieved": 0,
+}
 
 
 def _frame(observations: Any) -> tuple[pd.DataFrame | None, list]:
@@ -66,8 +76,10 @@ class Portfolio:
         frame, self.source_errors = _frame(observations)
         today = day_number(as_of)
         table = indicators.metric_table(plans)
-        series = indicators.aggregate(frame, table, as_of)
-        self.metrics = indicators.metric_status(series, table, as_of)
+        series, newest = indicators.aggregate_series(frame, table, as_of)
+        self.metrics = indicators.mark_errors(
+            indicators.metric_status(series, table, as_of, newest), self.source_errors
+        )
         self.leads, self.lead_checks = (
             leads.lead_checks(series, table)
             if len(table)
@@ -115,6 +127,7 @@ class Portfolio:
             else pd.DataFrame(columns=health_mod.COMPONENT_COLUMNS)
         )
         self.health = health_mod.health_by_client(self.components, list(self.plans))
+        self.inputs = input_table(plans, self.milestones, as_of)
         self._rows: dict[int, dict[str, np.ndarray]] = {}
 
     @staticmethod
@@ -125,6 +138,7 @@ class Portfolio:
                 "client": table["client"].to_numpy()[keys] if len(table) else [],
                 "metric": table["metric"].to_numpy()[keys] if len(table) else [],
                 "date": series["period"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"),
+                "observed": series["observed"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]"),
                 "value": series["value"].to_numpy(),
             }
         )
@@ -142,6 +156,7 @@ class Portfolio:
 
         errors = [e for e in self.source_errors if getattr(e, "client", client) in (client, "")]
         metrics = pick(self.metrics)
+        goals = pick(self.goals)
         drop = [c for c in ("freq_code", "agg_code", "baseline_day", "target_day") if c in metrics]
         return Snapshot(
             client=client,
@@ -153,9 +168,10 @@ class Portfolio:
             milestones=pick(self.milestones).drop(columns=["start_day", "due_day"], errors="ignore"),
             criteria=pick(self.criteria).drop(columns=["ms_key", "metric_key"], errors="ignore"),
             risks=pick(self.risks),
-            goals=pick(self.goals),
-            health=health_mod.health(self.health[client], pick(self.components)),
+            goals=goals,
+            health=health_mod.health(self.health[client], pick(self.components), goals, metrics),
             source_errors=errors,
+            inputs=pick(self.inputs) if len(self.inputs) else pd.DataFrame(columns=INPUT_COLUMNS),
         )
 
 

@@ -4,6 +4,10 @@ For each lead and each lag it leads, period-over-period changes are correlated a
 (the lead's change in period t against the lag's change in period t+shift), signed so that a
 positive r means "the lead improving precedes the lag improving" whatever each metric's direction.
 All pairs of a portfolio are computed together with numpy (no Python loop per pair).
+
+The verdict has three answers: ``predicts`` (best r >= the plan's ``lead_min_r``), ``predicts nothing``
+and ``cannot tell`` (fewer than ``MIN_POINTS`` paired changes, or a series that does not vary):
+too little evidence is not evidence that the lead fails.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ MIN_POINTS = 4  # fewer paired changes than this says nothing about prediction
 SPAN = 1 << 32  # composite key = pair * SPAN + period ordinal
 
 LEAD_COLUMNS = ["client", "lead", "lag", "shift", "r", "n", "best"]
-CHECK_COLUMNS = ["client", "lead", "lag", "best_shift", "best_r", "predicts"]
+CHECK_COLUMNS = ["client", "lead", "lag", "best_shift", "best_r", "predicts", "verdict", "reason"]
 
 
 def _pairs(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +125,14 @@ def _frames(
     best_r = np.where(any_r, r_all[np.maximum(best, 0), np.arange(len(lead))], np.nan)
     min_r = table["lead_min_r"].to_numpy()[lead]
     predicts = [None if not ok else bool(r >= m) for ok, r, m in zip(any_r, best_r, min_r, strict=False)]
+    most = n_all.max(axis=0) if n_all.size else np.zeros(len(lead))
+    verdict = ["cannot tell" if p is None else "predicts" if p else "predicts nothing" for p in predicts]
+    reason = [
+        (f"{int(k)} paired changes; at least {MIN_POINTS} are needed" if k < MIN_POINTS else "no variation")
+        if p is None
+        else f"best r = {r:.2f} at shift {int(b)} (threshold {m:.2f})"
+        for p, k, r, b, m in zip(predicts, most, best_r, best, min_r, strict=True)
+    ]
     checks = pd.DataFrame(
         {
             "client": client[lead],
@@ -129,6 +141,8 @@ def _frames(
             "best_shift": pd.array(np.where(best >= 0, best, 0), dtype="Int64"),
             "best_r": best_r,
             "predicts": predicts,
+            "verdict": verdict,
+            "reason": reason,
         },
         columns=CHECK_COLUMNS,
     )

@@ -131,7 +131,8 @@ def _events(crit: pd.DataFrame, series: pd.DataFrame, n_metrics: int, today: int
     holds = compare(
         series["value"].to_numpy()[rows], crit["op"].to_numpy()[rep], crit["value"].to_numpy(float)[rep]
     )
-    metric_ev = pd.DataFrame({"crit": rep, "day": series["period"].to_numpy()[rows], "holds": holds})
+    # a period's criterion holds on the day of its last observation: that is when the data showed it
+    metric_ev = pd.DataFrame({"crit": rep, "day": series["observed"].to_numpy()[rows], "holds": holds})
     done_on = crit["done_on"].map(lambda d: day_number(d) if d is not None and not pd.isna(d) else -1)
     checks = crit["done"].astype(bool).to_numpy() & (done_on.to_numpy() >= 0) & (done_on.to_numpy() <= today)
     check_ev = pd.DataFrame(

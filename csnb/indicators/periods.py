@@ -38,3 +38,12 @@ def ordinal(days: np.ndarray, freq_code: int) -> np.ndarray:
     if freq_code == 1:
         return (days + 3) // 7
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def period_end(starts: np.ndarray, freq_code: np.ndarray | int) -> np.ndarray:
+    """Day number of the last day of the period starting on each period-start day number."""
+    starts = np.asarray(starts, dtype=np.int64)
+    freq = np.broadcast_to(np.asarray(freq_code), starts.shape)
+    months = starts.astype("datetime64[D]").astype("datetime64[M]")
+    month_end = (months + 1).astype("datetime64[D]").astype(np.int64) - 1
+    return np.where(freq == 0, starts, np.where(freq == 1, starts + 6, month_end))

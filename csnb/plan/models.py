@@ -115,6 +115,13 @@ class Metric(Model):
     tolerance: float = Field(0.10, ge=0, le=1)
     owner: Id | None = None
     description: Prose | None = None
+    # status rules (DESIGN "Status rules"): data older than this is reported as stale, not judged
+    freshness_days: int | None = Field(
+        None,
+        ge=0,
+        le=3650,
+        description="days after which the metric's newest data is stale (default: day 2, week 10, month 35)",
+    )
 
     @property
     def better(self) -> int:
