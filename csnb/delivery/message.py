@@ -21,6 +21,7 @@ from csnb.errors import ConfigError
 from csnb.plan.people import recipients
 from csnb.render.exporter import COLOUR, render_notebook
 from csnb.render.vega import run_converter
+from csnb.report.sections import BANNER_CLASS, BANNER_META
 from csnb.templating import environment, template_folder
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def report_message(
     }
     msg = new_message(settings, plan, to, subject_line(settings.subject, **names))
     body, images = email_body(notebook, names, _branding(project))
+    require_banner(plan.id, notebook, body, html.read_text(encoding="utf-8", errors="replace"))
     msg.set_content(
         environment().get_template("mail/report.txt.j2").render(**names, agenda=ritual.agenda or "")
     )
@@ -154,6 +156,28 @@ def report_message(
         html.parent,
         derived,
     )
+
+
+def banner_sources(notebook: Path) -> list[str]:
+    """The failed sources a report was made without (its header's mark), from the executed notebook."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    found: list[str] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            found += out.get("metadata", {}).get(BANNER_META, [])
+    return found
+
+
+def require_banner(client: str, notebook: Path, body: str, attachment: str) -> None:
+    """Refuse a report made without a failed source unless its body and attachment show the banner."""
+    sources = banner_sources(notebook)
+    if sources and not (BANNER_CLASS in body and BANNER_CLASS in attachment):
+        raise DeliveryError(
+            f"client {client}: the report was made without source {', '.join(sources)} but its "
+            "banner is missing; not sent (run the report again)"
+        )
 
 
 def email_body(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from csnb.indicators.assess import assess_file
 from csnb.indicators.changes import Diff, diff, summary
+from csnb.indicators.failures import FailedSource, failed_sources, source_failure
 from csnb.indicators.snapshot import Snapshot
 from csnb.plan.models import Plan
 from csnb.report import sections as report_sections
@@ -58,6 +59,11 @@ class Report:
             return "—"
         return next((p.name for p in self.plan.people if p.id == person_id), person_id)
 
+    @property
+    def failed_sources(self) -> list[FailedSource]:
+        """The data sources that failed (only in a plan with ``on_source_error: report``)."""
+        return failed_sources(self.snapshot.source_errors)
+
     def includes(self, section: str) -> bool:
         """Whether ``section`` belongs in this audience's report."""
         return section in AUDIENCES[self.audience]
@@ -91,11 +97,18 @@ def prepare(
     store_url: str | None = None,
     project_root: str | Path | None = None,
 ) -> Report:
-    """Load the plan, pull its data, evaluate it and compare with the previous report."""
+    """Load the plan, pull its data, evaluate it and compare with the previous report.
+
+    Raises ``SourceError`` (naming each failed source and metric) when a data source fails, unless the
+    plan opts in with ``on_source_error: report``: then the report carries a banner naming the source.
+    """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     assessed = assess_file(plan_path, as_of, project_root)
     plan, config, as_of, snap = assessed.plan, assessed.config, assessed.as_of, assessed.snapshot
+    if snap.source_errors and plan.on_source_error != "report":
+        # fail closed: a report of "no data" from a source that did not answer reads like a fact
+        raise source_failure(plan.client.id, snap.source_errors)
     previous = None
     if store_url:
         previous = Store(store_url).previous_summary(plan.client.id, audience, before=as_of)

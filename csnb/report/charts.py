@@ -143,6 +143,19 @@ def _resample(frame: pd.DataFrame, rule: str, how: str) -> pd.DataFrame:
     return out.dropna().rename("value").reset_index()
 
 
+def at_observed(actuals: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Each period's point at the date of its last observation, where the status judges it.
+
+    A snapshot series carries ``observed`` beside each period start: drawn there, a value that lies on
+    the glide path at its own date sits on the glide path line. Points averaged over coarser periods
+    (a very long series) keep their period start.
+    """
+    if "observed" not in series.columns or actuals.empty:
+        return actuals
+    moved = dict(zip(to_timestamps(series["date"]), to_timestamps(series["observed"]), strict=True))
+    return actuals.assign(date=[moved.get(d, d) for d in actuals["date"]])
+
+
 def _period_days(frequency: str | None) -> float:
     """Days in one period of the metric's frequency (a month is its average length, as for trends)."""
     return {"day": 1.0, "month": 365.25 / 12}.get(frequency or "", 7.0)
@@ -190,7 +203,9 @@ def metric_chart(metric_row: pd.Series, series: pd.DataFrame) -> alt.LayerChart:
     """Actuals with baseline, target, glide path and forecast for one metric (a ``metrics`` row)."""
     if "metric" in series.columns and not is_missing(metric_row.get("metric")):
         series = series[series["metric"] == metric_row["metric"]]
-    actuals = limit_points(series, metric_row.get("frequency"), metric_row.get("aggregate"))
+    actuals = at_observed(
+        limit_points(series, metric_row.get("frequency"), metric_row.get("aggregate")), series
+    )
     lines = _lines_frame(metric_row, actuals)
     unit = "" if is_missing(metric_row.get("unit")) else str(metric_row["unit"])
     name = str(metric_row.get("name") or metric_row.get("metric") or "Metric")

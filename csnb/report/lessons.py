@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from csnb.errors import CsnbError
 from csnb.indicators.assess import assess
 from csnb.project.folder import Project
-from csnb.store.lessons import Filters, KnowledgeBase, open_kb
+from csnb.store.lessons import STOPWORDS, Filters, KnowledgeBase, open_kb
 
 if TYPE_CHECKING:
     from csnb.indicators.snapshot import Snapshot
@@ -77,21 +77,21 @@ def redact(text: str, private: dict[str, list[str]] | None) -> str:
 
 
 def _upcoming(plan: Plan, snapshot: Snapshot) -> list[Any]:
+    """The milestones due next: not done, due on or after ``as_of`` first (by due date), then late ones."""
     ms = snapshot.milestones
     if not len(ms):
         return []
-    ids = ms[ms["status"] != "done"].sort_values(["due", "milestone"])["milestone"].head(NEXT_MILESTONES)
+    open_ = ms[ms["status"] != "done"].assign(_late=lambda f: f["due"] < snapshot.as_of)
+    ids = open_.sort_values(["_late", "due", "milestone"])["milestone"].head(NEXT_MILESTONES)
     return [plan.milestone(i) for i in ids]
 
 
-def _milestone_words(ms: Any) -> set[str]:
-    return {w.lower() for w in re.findall(r"\w+", f"{ms.title} {' '.join(ms.tags)}")} | {
-        t.lower() for t in ms.tags
-    }
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3 and w not in STOPWORDS}
 
 
 def _candidates(kb: KnowledgeBase, ms: Any) -> list[dict[str, Any]]:
-    """Lessons that share words with the milestone (ranked) or its stage, each with ``text`` in 0..1."""
+    """Lessons of the milestone's stage and lessons sharing its words (ranked), with ``text`` in 0..1."""
     found = kb.search(f"{ms.title} {' '.join(ms.tags)}", limit=CANDIDATES)
     top = max((r["score"] for r in found), default=0) or 1.0
     rows = {r["id"]: {**r, "text": max(r["score"], 0) / top} for r in found}
@@ -100,16 +100,29 @@ def _candidates(kb: KnowledgeBase, ms: Any) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def _reasons(row: dict[str, Any], ms: Any) -> tuple[bool, list[str], list[str]]:
+    """(same stage, shared tags, shared words) of a lesson and a milestone: why it would be chosen."""
+    tags = sorted(set(row["tags"]) & {t.lower() for t in ms.tags})
+    body = f"{row['statement']} {row['recommendation']} {' '.join(row['tags'])} {row.get('title', '')}"
+    words = sorted(_words(f"{ms.title} {' '.join(ms.tags)}") & _words(body))
+    return row["stage"] == ms.stage, tags, words
+
+
 def _score(row: dict[str, Any], ms: Any) -> float:
-    """Stage match weighs most, then shared tags, then text relevance; high impact breaks ties."""
-    shared = len(set(row["tags"]) & _milestone_words(ms))
+    """Stage first, then shared tags, then text: 10 for the stage outweighs any tags (at most 6 + 1.1)."""
+    same, tags, _ = _reasons(row, ms)
     return round(
-        (1.0 if row["stage"] == ms.stage else 0.0)
-        + 0.5 * min(shared, 3)
-        + row["text"]
-        + (0.1 if row["impact"] == "high" else 0.0),
-        4,
+        10.0 * same + 2.0 * min(len(tags), 3) + row["text"] + (0.1 if row["impact"] == "high" else 0.0), 4
     )
+
+
+def _why(row: dict[str, Any], ms: Any) -> str:
+    """'same stage (value) · shared tags: routing · words: staffing' — what the ranking used."""
+    same, tags, words = _reasons(row, ms)
+    parts = [f"same stage ({ms.stage})"] if same else [f"stage {row['stage']}, not {ms.stage}"]
+    parts += [f"shared tags: {', '.join(tags)}"] if tags else []
+    parts += [f"words: {', '.join(words[:4])}"] if words and row["text"] > 0 else []
+    return " · ".join(parts)
 
 
 def _public(row: dict[str, Any], ms: Any, own: str, score: float) -> dict[str, Any]:
@@ -126,21 +139,27 @@ def _public(row: dict[str, Any], ms: Any, own: str, score: float) -> dict[str, A
         "for_milestone": ms.title,
         "source": THIS_CLIENT if mine else OTHER_CLIENT,
         "score": score,
+        "why": redact(_why(row, ms), private),
     }
 
 
 def suggest(
     plan: Plan, snapshot: Snapshot, kb: KnowledgeBase, limit: int = SUGGEST_LIMIT
 ) -> list[dict[str, Any]]:
-    """The lessons most relevant to the plan's next milestones (by stage, tags and text), best first."""
-    best: dict[int, tuple[float, Any, dict[str, Any]]] = {}
-    for ms in _upcoming(plan, snapshot):
+    """The lessons most relevant to the plan's next milestones (stage, then tags, then text), best first.
+
+    A lesson is kept only for a reason it can state: the milestone's stage, a shared tag or shared words.
+    """
+    best: dict[int, tuple[float, int, Any, dict[str, Any]]] = {}
+    for order, ms in enumerate(_upcoming(plan, snapshot)):
         for row in _candidates(kb, ms):
             score = _score(row, ms)
+            if score <= 0.1 and row["text"] <= 0:
+                continue
             if row["id"] not in best or score > best[row["id"]][0]:
-                best[row["id"]] = (score, ms, row)
-    ranked = sorted(best.values(), key=lambda x: (-x[0], x[2]["retro_date"], x[2]["id"]))
-    return [_public(row, ms, plan.client.id, score) for score, ms, row in ranked[:limit]]
+                best[row["id"]] = (score, order, ms, row)
+    ranked = sorted(best.values(), key=lambda x: (-x[0], x[1], x[3]["retro_date"], x[3]["id"]))
+    return [_public(row, ms, plan.client.id, score) for score, _, ms, row in ranked[:limit]]
 
 
 def suggest_for_report(plan: Plan, snapshot: Snapshot, store_url: str) -> list[dict[str, Any]]:

@@ -7,16 +7,30 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from csnb.indicators.evaluation import SEVERITY
+from csnb.indicators.health import cap_reason
+from csnb.indicators.inputs import needed_from_client
 from csnb.plan.cadence import next_dates
 from csnb.report import charts, timeline
 from csnb.report import html as sections
 from csnb.report.html import fmt
-from csnb.report.texts import RULES, change_lines, goal_detail, health_reasons, why_lines
+from csnb.report.texts import (
+    RULES,
+    change_lines,
+    forecast_text,
+    freshness_text,
+    goal_detail,
+    health_reasons,
+    missing_lines,
+    why_lines,
+)
 
 if TYPE_CHECKING:
     from csnb.report.build import Report
 
 UPCOMING_DAYS = 21  # "what comes next" looks three weeks ahead
+BANNER_META = "csnb_failed_sources"  # output metadata of a header that carries the source-error banner
+BANNER_CLASS = "csnb-banner"
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -24,6 +38,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {k: (None if (isinstance(v, float) and v != v) else v) for k, v in r.items()}
         for r in frame.to_dict("records")
     ]
+
+
+def banner(r: Report) -> list[dict[str, Any]]:
+    """The failed sources a report made anyway (``on_source_error: report``) must name, by metric name."""
+    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
+    # the client sees which source and numbers are missing, never its connection details
+    return [{"source": f.source, "metrics": [names.get(m, m) for m in f.metrics]} for f in r.failed_sources]
 
 
 def _header(r: Report) -> str:
@@ -35,20 +56,30 @@ def _header(r: Report) -> str:
         audience_label=r.audience.capitalize(),
         first=r.diff.first,
         previous=r.diff.before,
+        banner=banner(r),
     )
+
+
+def _inputs(r: Report) -> list[str]:
+    """Needed from you: open and overdue inputs of milestones not done, overdue first, with days overdue."""
+    out = []
+    for ci in needed_from_client(r.snapshot.inputs).to_dict("records"):
+        who = f" ({r.person(ci['owner'])})" if ci["owner"] else ""
+        when = (
+            f", overdue by {ci['days_overdue']} day{'s' if ci['days_overdue'] != 1 else ''} "
+            f"(needed by {sections.day(ci['needed_by'])})"
+            if ci["status"] == "overdue"
+            else (f", needed by {sections.day(ci['needed_by'])}" if ci["needed_by"] else "")
+        )
+        out.append(f"{ci['description']}{who}{when}")
+    return out
 
 
 def _next(r: Report) -> dict[str, Any]:
     ms = r.snapshot.milestones
     horizon = r.as_of + dt.timedelta(days=UPCOMING_DAYS)
     upcoming = ms[(ms["status"] != "done") & (ms["due"] <= horizon)].sort_values("due") if len(ms) else ms
-    inputs = [
-        f"{ci.description}{' (' + r.person(ci.owner) + ')' if ci.owner else ''}"
-        f"{', needed by ' + sections.day(ci.needed_by) if ci.needed_by else ''}"
-        for m in r.plan.milestones
-        for ci in m.client_inputs
-        if ci.received_on is None
-    ]
+    inputs = _inputs(r)
     escalations = [
         f"risk triggered — {row['description']}; contingency: {row['contingency']}"
         for _, row in r.snapshot.risks.iterrows()
@@ -78,9 +109,10 @@ def _next(r: Report) -> dict[str, Any]:
 def _summary(r: Report) -> str:
     h = r.snapshot.health
     names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
+    # worst first: a missed goal is the first thing the reader sees, whatever its place in the plan
     goals = [
         {"statement": g["statement"], "status": g["status"], "detail": goal_detail(r, g["metrics"])}
-        for _, g in r.snapshot.goals.iterrows()
+        for g in sorted(r.snapshot.goals.to_dict("records"), key=lambda g: -SEVERITY.get(g["status"], 0))
     ]
     return sections.render(
         "summary",
@@ -88,7 +120,8 @@ def _summary(r: Report) -> str:
             "score": h.score,
             "band": h.band,
             "reasons": health_reasons(r),
-            "missing": [names.get(m, m) for m in h.missing],
+            "capped": [cap_reason(c) for c in h.capped_by],
+            "missing": missing_lines(r, names),
         },
         goals=goals,
         changed=change_lines(r),
@@ -105,7 +138,7 @@ def _lead_note(r: Report, metric: str) -> str:
     for c in checks[checks["lead"] == metric].to_dict("records"):
         lag = r.snapshot.metrics.set_index("metric").loc[c["lag"], "name"]
         if c["predicts"] is None or pd.isna(c["predicts"]) or pd.isna(c["best_shift"]):
-            notes.append(f"too little data yet to test whether it leads {lag}")
+            notes.append(f"cannot tell yet whether it leads {lag} ({c.get('reason') or 'too few points'})")
         elif c["predicts"]:
             notes.append(f"moves {lag} {int(c['best_shift'])} period(s) later (r = {c['best_r']:.2f})")
         else:
@@ -114,15 +147,25 @@ def _lead_note(r: Report, metric: str) -> str:
 
 
 def metric_blocks(r: Report) -> list[tuple[str, dict[str, Any]]]:
-    """(HTML caption, metric row) per metric, lead indicators first."""
-    m = r.snapshot.metrics.assign(order=lambda f: f["kind"].map({"lead": 0, "lag": 1}))
+    """(HTML caption, metric row) per metric: lead indicators first, then lag; worst status first in each."""
+    m = r.snapshot.metrics.assign(
+        order=lambda f: f["kind"].map({"lead": 0, "lag": 1}),
+        severity=lambda f: -f["status"].map(SEVERITY).fillna(0),
+    )
     out = []
-    for i, (_, row) in enumerate(m.sort_values(["order"], kind="stable").iterrows()):
+    for i, (_, row) in enumerate(m.sort_values(["order", "severity"], kind="stable").iterrows()):
         heading = "Metrics" if i == 0 else None
-        intro = "Lead indicators (forward signals) first, then lag indicators (outcomes)." if i == 0 else None
+        intro = (
+            "Lead indicators (forward signals) first, then lag indicators (outcomes); "
+            "the worst first in each."
+            if i == 0
+            else None
+        )
         data = dict(row)
         data.update(
             forecast=row["forecast_date"],
+            forecast_text=forecast_text(row),
+            freshness=freshness_text(row),
             lead_note=_lead_note(r, row["metric"]) if row["kind"] == "lead" else "",
         )
         out.append((sections.render("metric", m=data, heading=heading, intro=intro), row))
@@ -261,6 +304,16 @@ def _operations(r: Report) -> str:
     )
 
 
+def _age(r: Report, metric: str) -> str:
+    """'3 days' or '15 days (stale, limit 10)' for the appendix's freshness table."""
+    rows = r.snapshot.metrics[r.snapshot.metrics["metric"] == metric]
+    if not len(rows) or pd.isna(rows["age_days"].iloc[0]):
+        return "—"
+    age, limit = int(rows["age_days"].iloc[0]), int(rows["max_age"].iloc[0])
+    text = f"{age} day{'s' if age != 1 else ''}"
+    return f"{text} (stale, limit {limit})" if bool(rows["stale"].iloc[0]) else text
+
+
 def _appendix(r: Report) -> str:
     names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
     units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"], strict=False))
@@ -275,7 +328,10 @@ def _appendix(r: Report) -> str:
         }
         for m, g in r.snapshot.series.groupby("metric", sort=False)
     ]
-    fresh = [{**f, "metric": names.get(f["metric"], f["metric"])} for f in _records(r.freshness)]
+    fresh = [
+        {**f, "metric": names.get(f["metric"], f["metric"]), "age": _age(r, f["metric"])}
+        for f in _records(r.freshness)
+    ]
     # the client sees which numbers are missing, never connection details (hosts, paths, users): those
     # stay with the team, in `csnb status` and the run log
     errors = [
@@ -320,5 +376,8 @@ def show(r: Report, section: str) -> None:
                 timeline.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
             )
         display(HTML(_checklist(r)))
+    elif section == "header" and r.failed_sources:
+        # the mark lets delivery refuse a message that lost the banner on its way (DESIGN: never sent without)
+        display(HTML(html(r, section)), metadata={BANNER_META: [b["source"] for b in banner(r)]})
     else:
         display(HTML(html(r, section)))

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from csnb.report.html import STATUS_LABELS, fmt
+from csnb.indicators.evaluation import SEVERITY
+from csnb.report.html import STATUS_LABELS, day, fmt
 
 if TYPE_CHECKING:
     from csnb.report.build import Report
 
 RULES = [
     (
-        "Current",
-        "The latest period value at or before the report date; metrics are bucketed by their frequency "
-        "(weeks start on Monday, months on the 1st) with their aggregate (sum, mean, last, min, max, count).",
+        "Periods",
+        "Each metric is bucketed by its frequency (weeks start on Monday, months on the 1st) with its "
+        "aggregate (sum, mean, last, min, max, count). For a sum or a count, the period that holds the "
+        "report date counts only once it is complete: a part-week total is not comparable with a week's "
+        "target.",
+    ),
+    (
+        "Current and data as of",
+        "Current is the value of the latest period that counts; it is dated by the last observation inside "
+        "that period (the date beside each metric), not by the report date.",
     ),
     (
         "Progress",
@@ -22,7 +30,15 @@ RULES = [
     ),
     (
         "Expected",
-        "Where a straight glide path from baseline date to target date says the metric should be today.",
+        "Where a straight glide path from baseline date to target date says the metric should have been on "
+        "the date of its data: a value from last Wednesday is compared with last Wednesday's glide path, as "
+        "on the chart.",
+    ),
+    (
+        "Stale",
+        "Data older than the metric's freshness limit (2 days for daily, 10 for weekly, 35 for monthly "
+        "metrics unless the plan sets freshness_days) is shown as “N days old”: its status is kept but "
+        "not counted in the health score.",
     ),
     ("Achieved", "Progress has reached 100%."),
     ("Missed", "The target date has passed without reaching the target."),
@@ -31,21 +47,30 @@ RULES = [
     ("Off track", "Progress is more than two tolerances below expected."),
     (
         "No data",
-        "No value at or before the report date; it is left out of the health score, not counted as zero.",
+        "No period counts yet at the report date; it is left out of the health score, not counted as zero.",
+    ),
+    (
+        "Source failed",
+        "The data source did not answer or refused the query: the metric is not judged, and no report is "
+        "sent unless the plan asks for one with a banner naming the source.",
     ),
     (
         "Trend and forecast",
-        "The slope over the last few periods, and the date that slope reaches the target.",
+        "The slope over the last few periods that count, and the date that slope reaches the target from the "
+        "current value. A forecast is given only when the trend points at the target and that date is not "
+        "already past; otherwise the metric is “not on course to reach target”.",
     ),
     (
         "Lead check",
         "For a lead metric, the correlation of its period-to-period changes with those of the outcome it "
-        "should move, tried at several shifts; below r = 0.3 the lead is flagged as predicting nothing.",
+        "should move, tried at several shifts; below r = 0.3 the lead is flagged as predicting nothing, and "
+        "with too few points or no variation the answer is “cannot tell”.",
     ),
     (
         "Milestone done",
-        "Every acceptance criterion held on some period at or before the report date, all at once; "
-        "slip is the days between that date and the due date (negative when early).",
+        "Every acceptance criterion held on some period at or before the report date, all at once; it was "
+        "achieved on the date of that period's data, and slip is the days from the due date to then "
+        "(negative when early).",
     ),
     (
         "Milestone late / not started / blocked",
@@ -57,14 +82,22 @@ RULES = [
         "its metric's trend, to hold on the due date.",
     ),
     (
+        "Needed from you",
+        "What the client must provide for a milestone not yet done: open until its needed-by date, overdue "
+        "after it (overdue first), and gone from the list once received.",
+    ),
+    (
         "Risk triggered",
-        "Its trigger condition holds on the metric's current value and the trigger date has passed.",
+        "Its trigger condition holds on the metric's current value and the trigger date has passed. The "
+        "report states when a trigger held or cleared, not why.",
     ),
     (
         "Health",
         "0–100: the weighted share of inputs in a good state. Outcome (lag) metrics weigh 2, lead metrics "
         "and milestones 1; on track or achieved score 100, at risk 50, blocked 25, off track, missed or late "
-        "0. Green ≥ 75, amber ≥ 50, red below.",
+        "0. Metrics with no data, stale data or a failed source are left out and named. Green ≥ 75, amber "
+        "≥ 50, red below; never green while a goal's outcome metric is missed or off track (capped at "
+        "amber, with the goal named).",
     ),
 ]
 
@@ -90,6 +123,44 @@ def health_reasons(report: Report) -> list[str]:
     if not out and report.snapshot.health.score is not None:
         out.append("Every scored metric and milestone is on track or done.")
     return out
+
+
+def missing_lines(report: Report, names: dict[str, str]) -> list[str]:
+    """The inputs left out of the health score, each with why: no data, stale data, or a failed source."""
+    comp = report.snapshot.health.components
+    why = {"no_data": "no data", "error": "source failed"}
+    metrics = report.snapshot.metrics.set_index("metric")
+    out = []
+    for name, reason in zip(comp["input"], comp["missing"], strict=True):
+        if not reason:
+            continue
+        text = why.get(reason, "")
+        if reason == "stale":
+            text = f"data {int(metrics.loc[name, 'age_days'])} days old"
+        out.append(f"{names.get(name, name)} ({text})")
+    return out
+
+
+def freshness_text(row: Any) -> str:
+    """'data as of 12 Oct 2026' and, when stale, '(15 days old)': the date beside every metric."""
+    newest = row.get("newest_date")
+    if newest is None or (isinstance(newest, float) and newest != newest):
+        return ""
+    stale = bool(row.get("stale"))
+    return f"data as of {day(newest)}" + (f" ({int(row['age_days'])} days old)" if stale else "")
+
+
+def forecast_text(row: Any) -> str:
+    """The forecast as the reader sees it; nothing for an achieved metric or one without data."""
+    if row.get("status") in ("achieved", "no_data", "error"):
+        return ""
+    forecast = row.get("forecast_date")
+    if forecast is not None and not (isinstance(forecast, float) and forecast != forecast):
+        return f"forecast to reach target {day(forecast)}"
+    trend = row.get("trend")
+    if trend is None or trend != trend:
+        return "too few periods for a forecast"
+    return "not on course to reach target"
 
 
 def goal_detail(report: Report, metric_ids: tuple[str, ...]) -> str:
@@ -134,10 +205,13 @@ def change_lines(report: Report) -> list[str]:
 def why_lines(report: Report) -> list[str]:
     """Why the goals that are not on track matter, in the plan's own words."""
     out = []
-    for _, g in report.snapshot.goals.iterrows():
+    goals = report.snapshot.goals.to_dict("records")
+    for g in sorted(goals, key=lambda g: -SEVERITY.get(g["status"], 0)):  # worst first, as the goals list
         if g["status"] in ("at_risk", "off_track", "missed"):
             reason = f" {g['why']}" if g.get("why") else ""
             out.append(f"{g['statement']} is {STATUS_LABELS[g['status']].lower()}.{reason}")
         elif g["status"] == "no_data":
             out.append(f"{g['statement']}: no data yet, so progress cannot be shown.")
+        elif g["status"] == "error":
+            out.append(f"{g['statement']}: its data source failed, so progress cannot be shown.")
     return out
