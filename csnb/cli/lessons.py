@@ -117,7 +117,8 @@ def _print(rows: list[dict[str, Any]], as_json: bool, scored: bool = False) -> N
         _say("no lessons found")
     for i, r in enumerate(rows, start=1):
         tags = " ".join(f"#{t}" for t in r["tags"])
-        score = f"  score {r['score']:.2f}" if scored else ""
+        # significant digits, not decimals: bm25 of a word found in most lessons is tiny but still ranks
+        score = f"  score {r['score']:.3g}" if scored else ""
         _say(f"{i}. {r['statement']}", "bold")
         _say(f"   do: {r['recommendation']}")
         _say(
@@ -213,7 +214,7 @@ def suggest(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Lessons worth reading before the client's next milestones (matched by stage, tags and text).
+    """Lessons worth reading before the client's next milestones (by stage first, then tags, then text).
 
     Example: `csnb lessons suggest fernhill`
     """
@@ -228,3 +229,4 @@ def suggest(
     for r in rows:
         _say(f"[{r['for_milestone']}] {r['statement']}", "bold")
         _say(f"    do: {r['recommendation']}  ({r['stage']} · {r['category']} · from {r['source']})")
+        _say(f"    why: {r['why']}", "dim")

@@ -3,17 +3,20 @@
 Definitions (they are printed in the retrospective page):
 
 - planned start and finish are the milestone's ``start`` and ``due``; the actual finish is its
-  ``achieved_on`` (the engine's first period on which all criteria held); the actual start is the
-  planned start, or the day after the last dependency was done when that came later (work cannot
-  start before what it depends on is finished).
+  ``achieved_on`` (the date of the data of the first period on which all criteria held, never the
+  retrospective's date); the actual start is the planned start, or the day after the last dependency
+  was done when that came later (work cannot start before what it depends on is finished).
 - the window runs from the planned start to the actual finish (to ``as_of`` while not done).
-- a metric's value "on" a day is its last aggregated period value at or before that day; *before*
-  is the value on the day before the planned start, *at* the value at the finish (the due date while
-  not done), *after* the value at ``as_of``.
-- a lead indicator *moved* when its change across the window, in its better direction, exceeds its
-  tolerance times the baseline-to-target distance; *worsened* when it moved that far the other way.
-- a risk *triggered* when its trigger held on some day of the window after its ``after`` date; its
-  contingency *worked* when the trigger no longer holds at ``as_of``.
+- a metric's value "on" a day is the value of its last aggregated period whose data is dated at or
+  before that day; *before* is the value on the day before the planned start, *at* the value at the
+  finish (the due date while not done), *after* the value at ``as_of``.
+- every metric's *movement* over the window is read from its own series: from its value the day
+  before the planned start (or its first value in the window) to its value at the window's end, said
+  as "rose by 9 agents" or "fell by"; a lead's verdict is *moved* or *worsened* when the change
+  exceeds its tolerance times the baseline-to-target distance, else *within tolerance* (or unchanged).
+- a risk *triggered* on the first day of the window after its ``after`` date that its trigger held;
+  the *trigger cleared* on the first later day it no longer held. These are facts, not causes: the
+  retrospective never says that a contingency worked.
 - changes and decisions are those requested, decided or taken in the window, or that name the milestone.
 """
 
@@ -54,9 +57,15 @@ class Facts:
     window_end: dt.date
     criteria: list[dict[str, Any]] = field(default_factory=list)
     leads: list[dict[str, Any]] = field(default_factory=list)
+    movements: list[dict[str, Any]] = field(default_factory=list)
     risks: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def achieved_on(self) -> dt.date | None:
+        """The date the milestone was achieved (its actual finish), None while it is not done."""
+        return self.actual_finish
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (dates as ISO strings, missing numbers as None)."""
@@ -64,8 +73,9 @@ class Facts:
 
     def lines(self) -> list[str]:
         """The facts as short sentences (the retro template's comments, the evidence of a lesson)."""
+        done = f"achieved on {self.achieved_on}" if self.achieved_on else f"{self.status}, not done"
         out = [
-            f"{self.milestone} {self.title} ({self.stage}): {self.status} at {self.as_of}",
+            f"{self.milestone} {self.title} ({self.stage}): {done} (facts as of {self.as_of})",
             f"planned {self.planned_start} -> {self.planned_finish}; actual {self.actual_start} -> "
             f"{self.actual_finish or 'not finished'}; start slip {self.start_slip_days} d; "
             f"finish slip {'—' if self.slip_days is None else f'{self.slip_days} d'}",
@@ -77,10 +87,8 @@ class Facts:
                 else f": before {_num(c['before'])}, at {_num(c['at'])}, after {_num(c['after'])}"
             )
             out.append(f"criterion {c['label']}{values} ({'held' if c['held'] else 'not held'})")
-        out += [
-            f"lead {x['name']}: {_num(x['start'])} -> {_num(x['finish'])} ({x['verdict']})"
-            for x in self.leads
-        ]
+        out += [f"lead {x['name']}: {x['movement']} ({x['verdict']})" for x in self.leads]
+        out += [f"metric {x['name']}: {x['movement']}" for x in self.movements if x["kind"] != "lead"]
         out += [f"risk {r['risk']} {r['description']}: {r['outcome']}" for r in self.risks]
         out += [f"change {c['id']} {c['description']} ({c['status']})" for c in self.changes]
         out += [f"decision {d['on']}: {d['decision']}" for d in self.decisions]
@@ -108,12 +116,14 @@ def _jsonable(value: Any) -> Any:
 
 
 class Series:
-    """Each metric's aggregated series, with "value on a day" lookups."""
+    """Each metric's aggregated series, with "value on a day" lookups by the date of each period's data."""
 
     def __init__(self, series: pd.DataFrame):
         self._by_metric: dict[str, tuple[list[dt.date], list[float]]] = {}
-        for metric, part in series.sort_values("date").groupby("metric", sort=False):
-            days = [pd.Timestamp(d).date() for d in part["date"]]
+        # a period is known on the day of its last observation, not on its first day
+        when = "observed" if "observed" in series.columns else "date"
+        for metric, part in series.sort_values(when).groupby("metric", sort=False):
+            days = [pd.Timestamp(d).date() for d in part[when]]
             self._by_metric[str(metric)] = (days, [float(v) for v in part["value"]])
 
     def on(self, metric: str | None, day: dt.date) -> float | None:
@@ -121,6 +131,11 @@ class Series:
         days, values = self._by_metric.get(metric or "", ([], []))
         i = int(np.searchsorted(np.array(days, dtype="datetime64[D]"), np.datetime64(day, "D"), side="right"))
         return None if i == 0 or values[i - 1] != values[i - 1] else values[i - 1]
+
+    def first(self, metric: str, start: dt.date, end: dt.date) -> float | None:
+        """The first value of ``metric`` dated within ``[start, end]``."""
+        days, values = self._by_metric.get(metric, ([], []))
+        return next((v for d, v in zip(days, values, strict=True) if start <= d <= end), None)
 
     def days(self, metric: str, start: dt.date, end: dt.date) -> list[dt.date]:
         """Period dates of ``metric`` within ``[start, end]``."""
@@ -161,7 +176,8 @@ def compute_facts(plan: Plan, snapshot: Snapshot, milestone: str) -> Facts:
     )
     at_day = finished or min(ms.due, snapshot.as_of)
     facts.criteria = _criteria(plan, ms, series, at_day, snapshot.as_of)
-    facts.leads = _leads(plan, snapshot, series, ms.start, at_day)
+    facts.movements = _movements(plan, series, ms.start, at_day)
+    facts.leads = _leads(plan, snapshot, facts.movements)
     facts.risks = _risks(plan, series, actual_start, end, snapshot.as_of)
     facts.changes, facts.decisions = _log(plan, ms.id, ms.start, end)
     return facts
@@ -206,40 +222,63 @@ def _criteria(plan: Plan, ms: Any, series: Series, at_day: dt.date, as_of: dt.da
     return out
 
 
-def _leads(
-    plan: Plan, snapshot: Snapshot, series: Series, start: dt.date, at_day: dt.date
-) -> list[dict[str, Any]]:
-    checks = snapshot.lead_checks
+def _movement_text(change: float | None, start: float | None, end: float | None, unit: str) -> str:
+    """'rose by 9 agents (31 -> 40)', 'fell by 2.5 % (80 -> 77.5)', 'unchanged at 40', or 'no data'."""
+    if change is None:
+        return "no data in the window"
+    if abs(change) < 1e-9:
+        return f"unchanged at {_num(end)}"
+    size = f"{_num(abs(change))}{' ' + unit if unit else ''}"
+    return f"{'rose' if change > 0 else 'fell'} by {size} ({_num(start)} -> {_num(end)})"
+
+
+def _movements(plan: Plan, series: Series, start: dt.date, at_day: dt.date) -> list[dict[str, Any]]:
+    """Every metric's change over the window, each from its own series (the first value in the window
+    when it had none before the planned start)."""
     out = []
     for m in plan.metrics:
-        if m.kind != "lead":
-            continue
-        before, after = series.on(m.id, start - DAY), series.on(m.id, at_day)
-        threshold = m.tolerance * abs(m.target.value - m.baseline.value)
+        before = series.on(m.id, start - DAY)
+        if before is None:
+            before = series.first(m.id, start, at_day)
+        after = series.on(m.id, at_day)
         change = None if before is None or after is None else after - before
+        threshold = m.tolerance * abs(m.target.value - m.baseline.value)
         if change is None:
             verdict = "no data"
+        elif abs(change) < 1e-9:
+            verdict = "unchanged"
         else:
             verdict = (
                 "moved"
                 if change * m.better > threshold
-                else ("worsened" if change * m.better < -threshold else "did not move")
+                else ("worsened" if change * m.better < -threshold else "within tolerance")
             )
-        mine = checks[checks["lead"] == m.id] if len(checks) else checks
-        predicts = [bool(p) for p in mine["predicts"] if p is not None] if len(mine) else []
         out.append(
             {
                 "metric": m.id,
                 "name": m.name,
+                "kind": m.kind,
                 "unit": m.unit,
                 "start": before,
                 "finish": after,
                 "change": change,
+                "movement": _movement_text(change, before, after, m.unit),
                 "verdict": verdict,
-                "leads": list(m.leads),
-                "predicts": (all(predicts) if predicts else None),
             }
         )
+    return out
+
+
+def _leads(plan: Plan, snapshot: Snapshot, movements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    checks = snapshot.lead_checks
+    moved = {x["metric"]: x for x in movements}
+    out = []
+    for m in plan.metrics:
+        if m.kind != "lead":
+            continue
+        mine = checks[checks["lead"] == m.id] if len(checks) else checks
+        predicts = [bool(p) for p in mine["predicts"] if p is not None and p == p] if len(mine) else []
+        out.append({**moved[m.id], "leads": list(m.leads), "predicts": (all(predicts) if predicts else None)})
     return out
 
 
@@ -271,9 +310,9 @@ def _risks(plan: Plan, series: Series, start: dt.date, end: dt.date, as_of: dt.d
         later = [d for d in series.days(r.trigger.metric, hit, as_of) if d > hit] + [as_of]
         cleared = next((d for d in later if not _holds(r, series, d)), None)
         outcome = (
-            f"triggered {hit}; contingency worked: clear from {cleared}"
+            f"triggered on {hit}; trigger cleared on {cleared}"
             if cleared
-            else f"triggered {hit}; still triggered at {as_of}: the contingency has not worked yet"
+            else f"triggered on {hit}; still triggered on {as_of}"
         )
         out.append(
             {**base, "triggered": True, "triggered_on": hit, "cleared_on": cleared, "outcome": outcome}

@@ -144,22 +144,41 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def query_terms(query: str) -> list[list[str]]:
+    """The terms of a search, each a list of lower-case words: ``go-live`` is one term, the phrase "go live".
+
+    A term is what the user typed between spaces; its word parts must match together, so "go-live" never
+    matches a lesson that only says "live". Stop words are dropped unless nothing else is left.
+    """
+    terms = [re.findall(r"\w+", chunk) for chunk in query.lower().split()]
+    terms = [t for t in terms if t]
+    kept = [t for t in terms if len(t) > 1 or t[0] not in STOPWORDS] or terms
+    out, count = [], 0
+    for term in kept:
+        if count + len(term) > MAX_WORDS:
+            break
+        out.append(term)
+        count += len(term)
+    return out
+
+
 def query_words(query: str) -> list[str]:
     """The words of a search, lower-case, without stop words (unless nothing else is left)."""
-    words = re.findall(r"\w+", query.lower())
-    return ([w for w in words if w not in STOPWORDS] or words)[:MAX_WORDS]
+    return [w for term in query_terms(query) for w in term]
 
 
 def fts_query(query: str, dialect: str = "sqlite") -> str:
-    """The words of ``query`` as an OR search that ranks the exact phrase first (no user syntax passes)."""
-    words = query_words(query)
-    if not words:
+    """``query`` as an OR of its terms (each a word or a phrase) that ranks the exact phrase first.
+
+    Every term is quoted, so no user syntax passes; a lesson matches only when it holds a whole term.
+    """
+    terms = query_terms(query)
+    if not terms:
         raise QueryError('the search needs at least one word, e.g. csnb lessons search "onboarding training"')
-    if dialect == "postgresql":
-        parts = ([f'"{" ".join(words)}"'] if len(words) > 1 else []) + words
-        return " or ".join(parts)
-    parts = ([f'"{" ".join(words)}"'] if len(words) > 1 else []) + [f'"{w}"' for w in words]
-    return " OR ".join(parts)
+    phrases = [" ".join(t) for t in terms]
+    everything = [" ".join(query_words(query))] if len(terms) > 1 else []
+    parts = [f'"{p}"' for p in everything + phrases]
+    return (" or " if dialect == "postgresql" else " OR ").join(parts)
 
 
 class KnowledgeBase:
@@ -167,8 +186,8 @@ class KnowledgeBase:
 
     def __init__(self, url: str):
         self.url = url
+        self.engine = db.open_engine(url)  # first: a bad URL is a StoreError here
         self.dialect = make_url(url).get_backend_name()
-        self.engine = db.open_engine(url)
         self.writer = db.writer(self.engine)
         self.migrate()
 
@@ -295,14 +314,15 @@ class KnowledgeBase:
 
     def _search_like(self, query: str, clauses: list[str], params: dict[str, Any], limit: int) -> list[dict]:
         """Fallback for databases without a full-text index: rank by how many words match."""
-        words = re.findall(r"\w+", query.lower())[:MAX_WORDS]
+        terms = [_phrase(t) for t in query_terms(query)]
+        whole = _phrase(query_words(query))
         rows = self.list(Filters(), limit=100_000, _clauses=(clauses, params))
         scored = []
         for row in rows:
             body = (
                 f"{row['statement']} {row['recommendation']} {' '.join(row['tags'])} {row['title']}".lower()
             )
-            score = sum(body.count(w) for w in words) + 5 * (" ".join(words) in body)
+            score = sum(len(t.findall(body)) for t in terms) + 5 * bool(whole.search(body))
             if score:
                 scored.append({**row, "score": float(score)})
         return sorted(scored, key=lambda r: -r["score"])[:limit]
@@ -326,6 +346,11 @@ class KnowledgeBase:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def _phrase(words: list[str]) -> re.Pattern[str]:
+    """A pattern of whole words in order, with anything but letters and digits between them."""
+    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)")
 
 
 def _row(mapping: Any) -> dict[str, Any]:
