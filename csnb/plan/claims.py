@@ -215,13 +215,12 @@ class ClaimIndex:
     def _problems(self, mine: Claims) -> Iterator[tuple[tuple, str]]:
         where = ("client", "id") if "id" in _client(mine.doc) else ("client",)
         for client in sorted(mine.ids) if mine.in_project else ():
-            if other := self._other(self.ids, [client], mine):
+            rivals = sorted({c.file for c in self.ids.get(client, []) if self._apart(c, mine)})
+            if rivals:
+                also = " and ".join(rivals)
                 yield (
                     where,
-                    (
-                        f"client id {client!r} is also claimed by {other.file}: each client has one plan "
-                        "(its file name is the client id)"
-                    ),
+                    f"client id {client!r} is also claimed by {also}: each client has one plan ({_NAMED})",
                 )
         for address, path, side in mine.addresses:
             if other := self._other(self.contacts, [address], mine):
@@ -247,6 +246,7 @@ class ClaimIndex:
 
 
 _OWN = "a plan lists only its own client's people"
+_NAMED = "its file name is the client id"
 
 
 def shared_message(source: str, other: str) -> str:
