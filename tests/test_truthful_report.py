@@ -21,6 +21,7 @@ from csnb.plan import Plan
 from csnb.report import prepare
 from csnb.report.build import Report
 from csnb.report.lessons import suggest
+from csnb.report.texts import change_lines
 from csnb.retro.facts import compute_facts
 from csnb.store.lessons import open_kb
 
@@ -82,6 +83,18 @@ def test_a_forecast_already_past_reads_not_on_course() -> None:
     fast = metric(target={"value": 100, "date": "2026-01-21"})
     caption = text(report(plan([fast]), daily("adoption", [0, 10, 20]), D(2026, 1, 12)).html("metrics"))
     assert "not on course to reach target" in caption and "forecast to reach target" not in caption
+
+
+def test_what_changed_reports_no_news_as_no_news_and_stale_data_as_stale() -> None:
+    # on-path data until 01-04. From 01-04 to 01-06 nothing arrived and nothing moved: nothing to say.
+    # On 01-07 the data is 3 days old (limit 2): that is news, and with its only input left out the
+    # health score has nothing to stand on (green -> unknown).
+    p = plan([metric()])
+    obs = observations(*daily("adoption", [10, 20, 30], first="2026-01-02"))
+    first, quiet, stale = (evaluate(p, obs, D(2026, 1, d)) for d in (4, 6, 7))
+    assert diff(first, quiet, p).is_empty()
+    later = Report(p, stale, diff(quiet, stale, p), "operator", pd.DataFrame())
+    assert change_lines(later) == ["Health: Green → Unknown.", "adoption: no new data since 4 Jan 2026."]
 
 
 # --- needed from you ------------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ def _num(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
+def _day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
 def summary(snap: Snapshot, plan: Plan | None = None) -> dict[str, Any]:
     """A small JSON-able record of a snapshot: what the next report compares against."""
     approved = []
@@ -31,12 +35,14 @@ def summary(snap: Snapshot, plan: Plan | None = None) -> dict[str, Any]:
         "as_of": snap.as_of.isoformat(),
         "health": {"score": snap.health.score, "band": snap.health.band},
         "metrics": {
-            m: {"status": s, "current": _num(v), "name": n}
-            for m, s, v, n in zip(
+            m: {"status": s, "current": _num(v), "name": n, "stale": bool(old), "newest": _day(newest)}
+            for m, s, v, n, old, newest in zip(
                 snap.metrics["metric"],
                 snap.metrics["status"],
                 snap.metrics["current"],
                 snap.metrics["name"],
+                snap.metrics["stale"] if "stale" in snap.metrics else [False] * len(snap.metrics),
+                snap.metrics["newest_date"] if "newest_date" in snap.metrics else [None] * len(snap.metrics),
                 strict=False,
             )
         },
@@ -80,6 +86,7 @@ class Diff:
     risks_triggered: list[Move] = field(default_factory=list)
     risks_cleared: list[Move] = field(default_factory=list)
     changes_approved: list[str] = field(default_factory=list)
+    went_stale: list[Move] = field(default_factory=list)  # after: the date of the metric's newest data
 
     @property
     def first(self) -> bool:
@@ -94,12 +101,31 @@ class Diff:
             or self.risks_triggered
             or self.risks_cleared
             or self.changes_approved
+            or self.went_stale
             or any(d.delta for d in self.deltas)
         )
 
 
 def _as_summary(value: Snapshot | dict[str, Any] | None, plan: Plan | None) -> dict[str, Any] | None:
     return summary(value, plan) if isinstance(value, Snapshot) else value
+
+
+def _metric_moves(old: dict[str, Any], new: dict[str, Any], out: Diff) -> None:
+    """Each metric's delta, its status move, and whether its data turned stale since ``old``."""
+    for mid, m in new["metrics"].items():
+        prev = old["metrics"].get(mid)
+        delta = (
+            None
+            if not prev or m["current"] is None or prev["current"] is None
+            else m["current"] - prev["current"]
+        )
+        out.deltas.append(
+            Move("metric", mid, m["name"], prev["status"] if prev else None, m["status"], delta)
+        )
+        if prev and prev["status"] != m["status"]:
+            out.moves.append(Move("metric", mid, m["name"], prev["status"], m["status"], delta))
+        if m.get("stale") and prev and not prev.get("stale"):  # no news is news: the data stopped coming
+            out.went_stale.append(Move("metric", mid, m["name"], None, m.get("newest") or ""))
 
 
 def diff(
@@ -116,18 +142,7 @@ def diff(
     )
     if old is None:
         return out
-    for mid, m in new["metrics"].items():
-        prev = old["metrics"].get(mid)
-        delta = (
-            None
-            if not prev or m["current"] is None or prev["current"] is None
-            else m["current"] - prev["current"]
-        )
-        out.deltas.append(
-            Move("metric", mid, m["name"], prev["status"] if prev else None, m["status"], delta)
-        )
-        if prev and prev["status"] != m["status"]:
-            out.moves.append(Move("metric", mid, m["name"], prev["status"], m["status"], delta))
+    _metric_moves(old, new, out)
     for mid, m in new["milestones"].items():
         prev = old["milestones"].get(mid, {}).get("status")
         if prev != m["status"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from csnb.indicators.evaluation import SEVERITY
@@ -193,6 +194,7 @@ def change_lines(report: Report) -> list[str]:
     for mv in d.deltas:
         if mv.delta and mv not in d.moves:
             out.append(f"{mv.name} {'+' if mv.delta > 0 else '−'}{fmt(abs(mv.delta), units.get(mv.id, ''))}.")
+    out += [f"{mv.name}: no new data since {day(_date(mv.after))}." for mv in d.went_stale]
     out += [f"Milestone completed: {mv.name}." for mv in d.completed]
     risks = dict(zip(report.snapshot.risks["risk"], report.snapshot.risks["description"], strict=False))
     out += [f"Risk triggered: {risks.get(mv.id, mv.id)}." for mv in d.risks_triggered]
@@ -200,6 +202,10 @@ def change_lines(report: Report) -> list[str]:
     changes = {c.id: c.description for c in report.plan.changes}
     out += [f"Change approved: {changes.get(c, c)}." for c in d.changes_approved]
     return out
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def why_lines(report: Report) -> list[str]:
