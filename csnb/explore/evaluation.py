@@ -12,6 +12,7 @@ import pandas as pd
 from csnb.errors import InputError, Issue, PlanError
 from csnb.explore.tables import Table, breakdown, display_value, html_table, status_table, titled_block
 from csnb.indicators.assess import assess, to_date
+from csnb.indicators.health import cap_reason
 from csnb.indicators.snapshot import Health, Snapshot
 from csnb.plan.load import validate_document
 from csnb.plan.located import Located
@@ -77,8 +78,12 @@ class Evaluation:
         h = self.health
         score = "no score" if h.score is None else f"{h.score:.0f} ({h.band})"
         note = f"Health {score}; 'lost' is the points each input costs the score."
+        why = dict(zip(h.components["input"], h.components["missing"], strict=True))
         if h.missing:
-            note += f" Left out for lack of data: {', '.join(h.missing)}."
+            left = [f"{m} ({why.get(m) or 'no_data'})" for m in h.missing]
+            note += f" Left out: {', '.join(left)}."
+        for cap in h.capped_by:  # the band the score alone would give is not the band shown
+            note += f" Capped at amber: {cap_reason(cap)}."
         return Table("Health breakdown", breakdown(self.snapshot), note)
 
     def leads(self) -> Table:
