@@ -85,3 +85,26 @@ class RunError(CsnbError):
 
 def _rebuild_run_error(message: str, client: str, cell: int | None, notebook: str) -> RunError:
     return RunError(message, client=client, cell=cell, notebook=notebook)
+
+
+class OutputError(CsnbError):
+    """A file could not be written (a read-only or full folder): names the path and the system's reason."""
+
+    def __init__(self, path: str, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"cannot write {self.path}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason))
+
+
+class StoreError(CsnbError):
+    """The store cannot be opened: a bad URL, an unreachable server, or a file that is not a csnb store."""
+
+    exit_code = 2
+
+
+class BusyError(CsnbError):
+    """Another batch holds the project's lock, and this one was asked not to wait: exit status 2."""
+
+    exit_code = 2

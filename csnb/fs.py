@@ -4,6 +4,7 @@ The new content goes to a hidden temporary file in the same folder (so the final
 an atomic rename on one file system) and replaces the target only once it is complete; a failure
 removes the temporary file, so no half-written output is ever left behind. Temporary names carry
 the writing process's id (``.<name>.<pid>.tmp``) so a later batch can sweep what a killed one left.
+A folder that refuses the file (read-only, full, not a folder) is an ``OutputError`` naming the path.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from csnb.errors import OutputError
 
 TEMP_MARK = ".tmp"
 
@@ -41,14 +44,39 @@ def atomic_path(
 ) -> Iterator[Path]:
     """Yield a temporary path to write to; it replaces ``path`` when the block ends without an error."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path, owner, keep_suffix)
     try:
-        yield tmp
-        os.chmod(tmp, _plain_mode())
-        os.replace(tmp, path)
+        with cannot_write(path, tmp):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            os.chmod(tmp, _plain_mode())
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a folder that refused the file refuses its removal too; nothing was left
+            pass
+
+
+@contextlib.contextmanager
+def cannot_write(path: str | os.PathLike[str], *ours: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an ``OSError`` of writing ``path`` (or its temporary files ``ours``) into an ``OutputError``.
+
+    An error about any other file (one the block reads, say) passes through as it is.
+    """
+    try:
+        yield
+    except OSError as exc:
+        named = exc.filename
+        mine = {os.fspath(path), *(os.fspath(p) for p in ours)}
+        if named is not None and os.fspath(named) not in mine and not _above(named, path):
+            raise
+        raise OutputError(str(path), exc.strerror or str(exc)) from exc
+
+
+def _above(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is one of the folders ``path`` is written into (a failed mkdir names it)."""
+    return Path(folder) in Path(path).parents
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, owner: int | None = None) -> Path:

@@ -18,19 +18,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from csnb.errors import ConfigError, InputError, PlanError
+from csnb.errors import InputError, OutputError, PlanError
+from csnb.fs import cannot_write
 from csnb.plan.cadence import due_reports
 from csnb.plan.load import load_plan
 from csnb.project.folder import Project
 from csnb.project.scaffold import bundled_notebooks
 from csnb.registry import executors as registry
 from csnb.render.portfolio import write_index
-from csnb.report.build import AUDIENCES
-from csnb.run.engines import DEFAULT_ENGINE, engine_names, is_warm
+from csnb.run.engines import DEFAULT_ENGINE, is_warm
 from csnb.run.forkserver import run_forked
 from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
+from csnb.run.lock import batch_lock
+from csnb.run.options import BatchOptions, check_audience, check_engine, check_options, check_timeout
 from csnb.run.process import pid_alive
 from csnb.run.worker import run_isolated, sweep
+from csnb.store.db import store_exists
 from csnb.store.runs import Store
 
 RETRYABLE = ("failed", "interrupted")
@@ -50,22 +53,12 @@ def make_job(
 ) -> Job:
     """A validated job for one client of ``project`` (raises ``PlanError`` for an invalid plan)."""
 
-    _check_audience(audience)
-    _check_engine(engine)
+    check_audience(audience)
+    check_engine(engine)
     path = project.plan_path(client)
     load_plan(path)  # invalid input stops here, with exit 2, before anything is written
     job = _job(project, client, path, as_of, audience, out_dir, static, timeout, store_url, ritual)
     return replace(job, engine=engine)
-
-
-def _check_engine(engine: str) -> None:
-    if engine not in engine_names():
-        raise InputError(f"--engine: must be one of {', '.join(engine_names())}, not {engine!r}")
-
-
-def _check_audience(audience: str) -> None:
-    if audience not in AUDIENCES:
-        raise InputError(f"--audience: must be one of {', '.join(AUDIENCES)}, not {audience!r}")
 
 
 def _job(
@@ -106,6 +99,7 @@ def _job(
 
 def run_single(client: str, timeout: float | None = None, **options: object) -> Result:
     """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
+    check_timeout(timeout)
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
     if timeout is None and is_warm(job.engine):
         return run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
@@ -113,29 +107,6 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
         return run_job(job)
 
     return run_isolated(replace(job, run_key=new_run_key(job)), timeout)
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    """What ``csnb run --all/--due/--retry-failed`` was asked to do."""
-
-    all: bool = False
-    due: bool = False
-    retry_failed: bool = False
-    at: dt.datetime | None = None
-    as_of: dt.date | None = None
-    clients: tuple[str, ...] = ()
-    audience: str = "operator"
-    force: bool = False
-    jobs: int | None = None
-    timeout: float | None = None  # seconds per report, enforced by killing its worker
-    executor: str = "local"
-    address: str | None = None
-    dry_run: bool = False
-    static: bool = False
-    store_url: str | None = None
-    out_dir: Path | None = None
-    engine: str = DEFAULT_ENGINE
 
 
 @dataclass
@@ -149,6 +120,7 @@ class BatchSummary:
     skipped: list[dict[str, str]] = field(default_factory=list)
     duration: float = 0.0
     index: str | None = None
+    index_error: str | None = None  # the portfolio page could not be written
     dry_run: bool = False
 
     @property
@@ -158,8 +130,8 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every report succeeded (or nothing was due), 1 when some failed."""
-        return 1 if self.failed else 0
+        """0 when every report succeeded (or nothing was due); 1 when some failed or the page is missing."""
+        return 1 if self.failed or self.index_error else 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` summary for schedulers."""
@@ -182,6 +154,7 @@ class BatchSummary:
             "skipped": self.skipped,
             "duration": round(self.duration, 3),
             "index": self.index,
+            "index_error": self.index_error,
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -194,25 +167,6 @@ def resolve_at(project: Project, at: dt.datetime | None) -> dt.datetime:
     if project.config.as_of:  # a pinned "today" (the demo) is evaluated at the end of that day
         return dt.datetime.combine(project.config.as_of, dt.time(23, 59, 59), tzinfo=zone)
     return dt.datetime.now(zone)
-
-
-def _check_options(opts: BatchOptions) -> None:
-    if sum((opts.all, opts.due)) != 1 and not opts.retry_failed:
-        raise ConfigError("choose what to run: --all, --due or --retry-failed")
-    if opts.all and opts.due:
-        raise ConfigError("--all and --due exclude each other")
-    if opts.jobs is not None and opts.jobs < 1:
-        raise ConfigError(f"--jobs: must be at least 1, not {opts.jobs}")
-    if opts.timeout is not None and opts.timeout <= 0:
-        raise ConfigError(f"--timeout: must be a positive number of seconds, not {opts.timeout:g}")
-    if opts.at is not None and not opts.due:
-        raise ConfigError("--at only applies to --due")
-    _check_audience(opts.audience)
-    _check_engine(opts.engine)
-
-    registry.get(opts.executor)
-    if opts.executor == "dask" and not opts.address:
-        raise ConfigError("--executor dask needs --address tcp://HOST:PORT")
 
 
 def _load_plans(project: Project, clients: tuple[str, ...]) -> dict[str, tuple[Path, Any]]:
@@ -303,52 +257,60 @@ def run_batch(
     project: Project | None = None,
     on_start: Callable[[list[Job]], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BatchSummary:
-    """Validate, pick the jobs, run them on the chosen executor, record them and write the portfolio page."""
+    """Validate, pick the jobs, run them on the chosen executor, record them and write the portfolio page.
+
+    One batch runs at a time in a project: another one waits (``on_wait`` is told) or, with
+    ``opts.wait`` False, is refused with ``BusyError``. A dry run reads the store and takes no lock.
+    """
     project = project or Project()
-    _check_options(opts)
+    check_options(opts)
     plans = _load_plans(project, opts.clients)
     at = resolve_at(project, opts.at)
     summary = BatchSummary(batch=uuid.uuid4().hex[:12], at=at if opts.due else None, dry_run=opts.dry_run)
     store_url = opts.store_url or project.config.store_url
+    if opts.dry_run:
+        _pick(project, opts, plans, summary, store_url, at)
+        return summary
+    with batch_lock(project.root / ".csnb", opts.wait, on_wait):
+        jobs = _pick(project, opts, plans, summary, store_url, at)
+        executor = _executor(project, opts, summary.batch)
+        if on_start:
+            on_start(jobs)
+        started = time.perf_counter()
+        summary.results = executor.run(jobs, on_result or (lambda result: None)) if jobs else []
+        summary.duration = time.perf_counter() - started
+        folder = Path(opts.out_dir or project.config.reports)
+        shown = {c: p for c, (_, p) in plans.items()}
+        try:
+            summary.index = str(write_index(project, store_url, shown, folder))
+        except OutputError as exc:  # the reports are made and recorded; only the page is missing
+            summary.index_error = str(exc)
+    return summary
+
+
+def _pick(
+    project: Project,
+    opts: BatchOptions,
+    plans: dict[str, tuple[Path, Any]],
+    summary: BatchSummary,
+    store_url: str,
+    at: dt.datetime,
+) -> list[Job]:
+    """The batch's jobs, by the store's record (skips go to ``summary``); a dry run creates nothing."""
     states = _states(store_url, list(plans), create=not opts.dry_run)
     jobs, summary.skipped = select_jobs(project, opts, plans, states, at)
-    jobs = [
+    summary.planned = [
         replace(j, store_url=store_url, batch=summary.batch, run_key=new_run_key(j), engine=opts.engine)
         for j in jobs
     ]
-    summary.planned = jobs
-    if opts.dry_run:
-        return summary
-    executor = _executor(project, opts, summary.batch)
-    if on_start:
-        on_start(jobs)
-    started = time.perf_counter()
-    summary.results = executor.run(jobs, on_result or (lambda result: None)) if jobs else []
-    summary.duration = time.perf_counter() - started
-
-    summary.index = str(
-        write_index(
-            project,
-            store_url,
-            {c: p for c, (_, p) in plans.items()},
-            Path(opts.out_dir or project.config.reports),
-        )
-    )
-    return summary
+    return summary.planned
 
 
 def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str, str, str], tuple[str, str]]:
     """Report states from the store, after closing runs a killed batch left open on this machine."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(store_url)
-    if (
-        not create
-        and parsed.get_backend_name() == "sqlite"
-        and parsed.database
-        and not Path(parsed.database).exists()
-    ):
+    if not create and not store_exists(store_url):
         return {}  # a dry run creates nothing
     store = Store(store_url)
     try:
@@ -365,7 +327,8 @@ def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
     if reports.is_dir():
         sweep(reports)  # half-written files of a killed batch
     logs = project.root / ".csnb" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    with cannot_write(logs):
+        logs.mkdir(parents=True, exist_ok=True)
     cls = registry.get(opts.executor)
     log = logs / f"batch-{batch}.log"
     return cls(jobs=opts.jobs, timeout=opts.timeout, address=opts.address, log=log, engine=opts.engine)

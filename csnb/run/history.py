@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from csnb.project.folder import Project
+from csnb.store.db import store_exists
 from csnb.store.runs import Store
 
 
@@ -13,11 +13,8 @@ def past_runs(
     client: str | None = None, limit: int = 50, store_url: str | None = None
 ) -> list[dict[str, Any]]:
     """The newest ``limit`` runs (of ``client``), as plain dicts; none when the store does not exist yet."""
-    from sqlalchemy.engine import make_url
-
     url = store_url or Project().config.store_url
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+    if not store_exists(url):
         return []  # reading history never creates a store
     store = Store(url)
     try:

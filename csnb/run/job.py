@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -12,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from csnb.errors import CsnbError, RunError
-from csnb.fs import temp_path, write_atomic
+from csnb.deadline import deadline
+from csnb.errors import CsnbError, OutputError, RunError
+from csnb.fs import cannot_write, temp_path, write_atomic
 from csnb.project.layout import ReportsFolder
 from csnb.run.engines import DEFAULT_ENGINE, papermill_options
 from csnb.store.runs import Store
@@ -40,6 +42,7 @@ class Job:
     run_key: str = ""  # set by a batch so that it can close the run row if the worker dies
     batch: str = ""
     engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
+    deadline: float | None = None  # Unix time the batch stops the report at; its queries stop there too
 
     def result(self, status: str, duration: float, **details: Any) -> Result:
         """This job's outcome: ``ok`` or ``failed``, with the html, notebook, error or cell it has."""
@@ -111,16 +114,17 @@ def _execute(job: Job, tmp_nb: Path) -> None:
         "store_url": job.store_url,
     }
     try:
-        pm.execute_notebook(
-            job.notebook,
-            str(tmp_nb),
-            parameters=parameters,
-            cwd=job.project_root,
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=job.timeout,
-            **papermill_options(job.engine),
-        )
+        with deadline(job.deadline), cannot_write(job.notebook_path, tmp_nb):
+            pm.execute_notebook(
+                job.notebook,
+                str(tmp_nb),
+                parameters=parameters,
+                cwd=job.project_root,
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=job.timeout,
+                **papermill_options(job.engine),
+            )
     except pm.PapermillExecutionError as exc:
         raise RunError(
             f"client {job.client}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"[:2000],
@@ -186,7 +190,8 @@ def _export(job: Job, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dic
     phases.update(_execution_phases(nb, phases.pop("execute")))
     started = time.perf_counter()
     summary = _take_summary(nb)
-    nbformat.write(nb, tmp_nb)
+    with cannot_write(job.notebook_path, tmp_nb):
+        nbformat.write(nb, tmp_nb)
     html = render_notebook(
         nb, title="Client success report", static=job.static, branding=job.branding or None
     )
@@ -212,31 +217,31 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
     """Run one report in this process; a failing client becomes a failed ``Result``, its notebook kept.
 
     ``owner_pid`` names the temporary files: the worker a batch knows, when this is its forked child.
+    A report whose files cannot be written fails with ``cannot write PATH: reason`` and leaves no file.
     """
     started = time.perf_counter()
     owner = owner_pid or os.getpid()
-    job.folder.mkdir(parents=True, exist_ok=True)
     tmp_nb = temp_path(job.notebook_path, owner, keep_suffix=True)
-    store, run_id = _open_run(job)
+    try:
+        store, run_id = _open_run(job)
+    except CsnbError as exc:  # a store that cannot be opened: nothing ran, nothing to record it in
+        return job.result("failed", time.perf_counter() - started, error=f"client {job.client}: {exc}")
     phases: dict[str, float] = {}
     try:
+        with cannot_write(job.folder):
+            job.folder.mkdir(parents=True, exist_ok=True)
         _execute(job, tmp_nb)
         phases["execute"] = time.perf_counter() - started
         summary = _export(job, tmp_nb, owner, phases)
-        os.replace(tmp_nb, job.notebook_path)
+        with cannot_write(job.notebook_path, tmp_nb):
+            os.replace(tmp_nb, job.notebook_path)
         if store and summary:
             store.record_snapshot(job.client, job.audience, job.as_of, summary)
         done = {"html": str(job.html_path), "notebook": str(job.notebook_path), "phases": phases}
         result = job.result("ok", time.perf_counter() - started, **done)
     except Exception as exc:  # noqa: BLE001 - whatever broke, this client is failed and the batch goes on
-        if tmp_nb.exists():
-            os.replace(tmp_nb, job.notebook_path)
-        err = (
-            exc
-            if isinstance(exc, RunError)
-            else RunError(f"client {job.client}: {type(exc).__name__}: {exc}", client=job.client)
-        )
-        notebook = str(job.notebook_path) if job.notebook_path.exists() else None
+        err = _as_run_error(job, exc)
+        notebook = _keep_notebook(job, tmp_nb, written=not isinstance(exc, OutputError))
         result = job.result(
             "failed", time.perf_counter() - started, notebook=notebook, error=str(err), cell=err.cell
         )
@@ -249,6 +254,32 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
         )
         store.dispose()
     return result
+
+
+def _as_run_error(job: Job, exc: Exception) -> RunError:
+    """``exc`` as the error a failed report shows: csnb's own message, else the exception's name too."""
+    if isinstance(exc, RunError):
+        return exc
+    if isinstance(exc, CsnbError):
+        return RunError(f"client {job.client}: {exc}", client=job.client)
+    return RunError(f"client {job.client}: {type(exc).__name__}: {exc}", client=job.client)
+
+
+def _keep_notebook(job: Job, tmp_nb: Path, written: bool) -> str | None:
+    """Keep a failed report's executed notebook for debugging; never a temporary file or a half-written one.
+
+    ``written`` is False when writing itself failed: the partial notebook is removed, not kept.
+    """
+    try:
+        if tmp_nb.exists():
+            if written:
+                os.replace(tmp_nb, job.notebook_path)
+            else:
+                tmp_nb.unlink()
+    except OSError:  # the folder refuses the rename too: remove what we wrote, if it lets us
+        with contextlib.suppress(OSError):
+            tmp_nb.unlink(missing_ok=True)
+    return str(job.notebook_path) if written and job.notebook_path.exists() else None
 
 
 def _open_run(job: Job) -> tuple[Any, int]:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -114,6 +115,8 @@ class Worker:
             )
         started = time.perf_counter()
         deadline = time.monotonic() + timeout if timeout else None
+        if timeout:  # the report's queries are limited on their servers to the same moment
+            job = replace(job, deadline=time.time() + timeout)
         try:
             send(self.proc.stdin, job)  # type: ignore[arg-type]
             return receive(self.proc.stdout.fileno(), deadline)  # type: ignore[union-attr]

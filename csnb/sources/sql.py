@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from csnb.deadline import time_left
 from csnb.errors import SourceError
 from csnb.plan.models import Metric
 from csnb.sources.base import MetricSource, first_line
@@ -33,6 +34,7 @@ class SqlSource(MetricSource):
         self._engine: Any = None
         self._conn: Any = None
         self._interrupted = False
+        self._deadline_first = False  # the report's deadline, not the source's timeout, limits the query
 
     # -- connection -------------------------------------------------------------------------------
 
@@ -84,21 +86,26 @@ class SqlSource(MetricSource):
         return {}
 
     def _mysql_statement_limit(self, dbapi_conn: Any, _record: Any) -> None:
-        seconds = self.spec.timeout
-        limits = (
-            ("SET SESSION max_statement_time = %s", seconds),  # MariaDB, in seconds
-            ("SET SESSION max_execution_time = %s", math.ceil(seconds * 1000)),
-        )  # MySQL, in ms
-        cursor = dbapi_conn.cursor()
-        try:
-            for statement, value in limits:
-                try:
-                    cursor.execute(statement, (value,))
-                    return
-                except Exception:  # noqa: BLE001, S112 - not this server's name; read_timeout stays as backstop
-                    continue
-        finally:
-            cursor.close()
+        _mysql_limit(dbapi_conn, self.spec.timeout)
+
+    def _limit(self) -> float:
+        """Seconds a query may run: the source's timeout, or less when the report's deadline comes first."""
+        left = time_left()
+        self._deadline_first = left is not None and left < self.spec.timeout
+        if left is not None and left <= 0:
+            raise SourceError("the report's time limit ran out before the query ran")
+        return min(self.spec.timeout, left) if left is not None else self.spec.timeout
+
+    def _limit_on_server(self, seconds: float) -> None:
+        """Make the server stop the next query after ``seconds``: it is the report's deadline."""
+        dialect = self._conn.dialect.name
+        if dialect == "postgresql":  # for this transaction only; the source's own limit comes back after it
+            from sqlalchemy import text
+
+            ms = str(max(1, math.ceil(seconds * 1000)))
+            self._conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": ms})
+        elif dialect in ("mysql", "mariadb"):
+            _mysql_limit(self._conn.connection.driver_connection, seconds)
 
     def open(self) -> None:
         """Create the engine and the one connection every metric of this source shares."""
@@ -157,13 +164,13 @@ class SqlSource(MetricSource):
         return stmt.bindparams(*(bindparam(n, values[n][0], type_=values[n][1]) for n in names))
 
     @contextmanager
-    def _deadline(self):
-        """On SQLite, abort the running statement once the timeout has passed (no server-side limit there)."""
+    def _deadline(self, seconds: float):
+        """On SQLite, abort the running statement after ``seconds`` (SQLite has no server-side limit)."""
         raw = self._conn.connection.driver_connection if self._conn.dialect.name == "sqlite" else None
         if raw is None:
             yield
             return
-        deadline = time.monotonic() + self.spec.timeout
+        deadline = time.monotonic() + seconds
 
         def abort() -> int:
             self._interrupted = time.monotonic() > deadline
@@ -178,9 +185,12 @@ class SqlSource(MetricSource):
     def fetch(self, metric: Metric, start: dt.date, end: dt.date) -> pd.DataFrame:
         """Run the metric's query; its rows as ``date``, ``value`` and optional ``segment``."""
         stmt = self.statement(metric, start, end)
+        seconds = self._limit()
         began, self._interrupted = time.monotonic(), False
         try:
-            with self._deadline():
+            with self._deadline(seconds):
+                if self._deadline_first:
+                    self._limit_on_server(seconds)
                 result = self._conn.execute(stmt)
                 if not result.returns_rows:
                     raise SourceError(
@@ -207,11 +217,14 @@ class SqlSource(MetricSource):
         from sqlalchemy.exc import DBAPIError, OperationalError
 
         orig = getattr(exc, "orig", None) or exc
-        if (
+        stopped = (
             self._interrupted
             or _error_code(orig) in TIMEOUT_CODES
             or (isinstance(exc, OperationalError) and elapsed >= self.spec.timeout)
-        ):
+        )
+        if stopped and self._deadline_first:
+            return "the report's time limit (csnb run --timeout) ran out while the query ran; it was stopped"
+        if stopped:
             return (
                 f"the query ran longer than the source's timeout ({self.spec.timeout:g} s) and was stopped; "
                 "make it faster (an index, a narrower date range) or raise the source's `timeout`"
@@ -233,3 +246,21 @@ def _message(orig: BaseException) -> str:
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         return first_line(Exception(f"{args[1]} (error {args[0]})"))
     return first_line(orig)
+
+
+def _mysql_limit(dbapi_conn: Any, seconds: float) -> None:
+    """Limit each statement of a MariaDB or MySQL session to ``seconds`` (whichever name the server knows)."""
+    limits = (
+        ("SET SESSION max_statement_time = %s", max(0.001, seconds)),  # MariaDB, in seconds (0: none)
+        ("SET SESSION max_execution_time = %s", max(1, math.ceil(seconds * 1000))),  # MySQL, in ms
+    )
+    cursor = dbapi_conn.cursor()
+    try:
+        for statement, value in limits:
+            try:
+                cursor.execute(statement, (value,))
+                return
+            except Exception:  # noqa: BLE001, S112 - not this server's name; read_timeout stays as backstop
+                continue
+    finally:
+        cursor.close()

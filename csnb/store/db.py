@@ -20,9 +20,11 @@ place, so an older csnb can still open the store.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +45,15 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from csnb.errors import CsnbError
+from csnb.errors import CsnbError, StoreError
+from csnb.store import sqlitefile
 
 SQLITE_TIMEOUT = 30  # seconds a SQLite connection waits for another process's write lock
 LOCK_TIMEOUT = 60  # seconds a MySQL migrator waits for another one before giving up
+EXTRAS = {"postgresql": "csnb[postgres]", "mysql": "csnb[mysql]", "mariadb": "csnb[mysql]"}
 WRITE = "csnb_write"  # execution option: this transaction writes, so it locks up front (SQLite)
 
 Step = Callable[[Connection], None]
@@ -77,17 +82,82 @@ class Family:
 
 
 def open_engine(url: str) -> Engine:
-    """An engine for a store URL; a SQLite file gets its folder, WAL, a busy timeout and real transactions."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # the driver's timeout is SQLite's busy timeout: wait for another writer instead of failing at once
-    engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT})
-    event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    """An engine for a store URL; a SQLite file gets its folder, WAL, a busy timeout and real transactions.
+
+    A URL that is not one, names an unknown database or a driver that is not installed, a server that
+    does not answer, and a SQLite file that is empty, damaged or not a database are ``StoreError``s.
+    """
+    parsed = parse_url(url)
+    path = _sqlite_file(parsed)
+    if path is not None:
+        sqlitefile.prepare(path)
+    try:
+        # the driver's timeout is SQLite's busy timeout: wait for another writer instead of failing at once
+        args = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if parsed.get_backend_name() == "sqlite" else {}
+        engine = create_engine(parsed, **args)
+    except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+        raise StoreError(_unusable(parsed, exc)) from None
+    event.listen(engine, "handle_error", partial(_store_error, parsed, path))
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def parse_url(url: str) -> URL:
+    """The store URL, parsed; ``StoreError`` (with any password masked) when it is not an SQLAlchemy URL."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+        raise StoreError(
+            f"the store URL {shown!r} is not an SQLAlchemy URL; write one such as "
+            "sqlite:///.csnb/store.db or postgresql+psycopg://user@host/database "
+            "(--store, or [store] url in csnb.toml)"
+        ) from None
+
+
+def store_exists(url: str) -> bool:
+    """Whether the store at ``url`` may hold history: False only for a SQLite file not created yet."""
+    path = _sqlite_file(parse_url(url))
+    return path is None or path.exists()
+
+
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The file of a SQLite store URL; None for other databases and for SQLite in memory."""
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _unusable(parsed: URL, exc: Exception) -> str:
+    """Why a store URL that parsed cannot make an engine: an unknown database, a missing driver."""
+    shown = parsed.render_as_string(hide_password=True)
+    backend = parsed.get_backend_name()
+    if isinstance(exc, NoSuchModuleError):
+        return (
+            f"the store URL {shown} names a database or driver csnb cannot use ({parsed.drivername}): "
+            "use sqlite, postgresql+psycopg or mysql+pymysql"
+        )
+    if isinstance(exc, ImportError):
+        extra = EXTRAS.get(backend)
+        hint = f"pip install '{extra}'" if extra else "install its database driver"
+        return f"the store {shown} needs a database driver that is not installed; {hint}"
+    return f"the store URL {shown} is not usable: {exc}"
+
+
+def _store_error(parsed: URL, path: Path | None, context: Any) -> None:
+    """Replace a database error with a ``StoreError`` when the store itself is unusable (SQLAlchemy event)."""
+    orig = context.original_exception
+    if path is not None:
+        found = sqlitefile.damaged(path, orig)
+        if found is not None:
+            raise found from None
+    elif context.connection is None:  # connecting failed: a wrong host, port, database or password
+        where = parsed.render_as_string(hide_password=True)
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        raise StoreError(f"cannot connect to the store at {where}: {first}") from None
 
 
 def writer(engine: Engine) -> Engine:
