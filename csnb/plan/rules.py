@@ -9,6 +9,7 @@ date-time (``...Z``), which is read in the plan's time zone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -67,21 +68,29 @@ def _limits(parts: dict[str, str]) -> None:
 
 def check_rule(value: str) -> str:
     """The rule text of a plan's ``rrule``, without a leading ``RRULE:``; ``ValueError`` if it is none."""
+    text, problem = _checked(value)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+@functools.lru_cache(maxsize=4096)  # a portfolio's plans share a handful of rules
+def _checked(value: str) -> tuple[str, str | None]:
     text = value.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if "DTSTART" in text.upper():
-        raise ValueError("put the first date in `start`, not DTSTART inside the rule")
+        return text, "put the first date in `start`, not DTSTART inside the rule"
     if ":" in text or "\n" in text:  # EXDATE:, RDATE:, a second RRULE: would make a set, not one rule
-        raise ValueError(f"invalid RRULE {value!r}: write one rule such as FREQ=WEEKLY;BYDAY=MO")
+        return text, f"invalid RRULE {value!r}: write one rule such as FREQ=WEEKLY;BYDAY=MO"
     try:
         _limits(_parts(text))
         recurrence(text, dt.datetime(2026, 1, 1), "UTC")  # dateutil's own checks
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise ValueError(f"invalid RRULE {value!r}: {exc}") from None
+        return text, f"invalid RRULE {value!r}: {exc}"
     if not _occurs(text):
-        raise ValueError(f"invalid RRULE {value!r}: no date matches it, so the ritual never occurs")
-    return text
+        return text, f"invalid RRULE {value!r}: no date matches it, so the ritual never occurs"
+    return text, None
 
 
 def _occurs(text: str) -> bool:
