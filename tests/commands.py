@@ -87,7 +87,7 @@ def wait_until_no_processes(root: Path, timeout: float = 10) -> None:
     wait_for(
         lambda: not csnb_processes(root),
         timeout,
-        f"the workers and kernels of {root.name} to exit",
+        f"the workers and kernels of the project {root} to exit",
         interval=0.3,
         detail=lambda: f"still running: {csnb_processes(root)}",
     )
