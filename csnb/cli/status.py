@@ -106,9 +106,10 @@ def _input_lines(c: dict[str, Any]) -> list[str]:
 
 def _as_of_text(m: dict[str, Any]) -> Text:
     """'2026-10-12' or, when stale, '2026-09-30 (15 days old)' in yellow."""
-    if m.get("current_date") is None:
+    newest = m.get("newest_date") or m.get("current_date")  # age_days counts from the newest observation
+    if newest is None:
         return Text("—")
-    text = str(m["current_date"])
+    text = str(newest)
     if m.get("stale"):
         return Text(f"{text} ({m['age_days']} days old)", style="yellow")
     return Text(text)

@@ -61,6 +61,7 @@ METRIC_FIELDS = [
     "expected",
     "status",
     "current_date",
+    "newest_date",
     "age_days",
     "stale",
     "trend",
