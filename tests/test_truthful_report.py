@@ -180,6 +180,17 @@ def test_retro_facts_say_when_and_how_much_not_why() -> None:
     assert "done at" not in lines and "contingency worked" not in lines and "did not move" not in lines
 
 
+def test_a_cleared_risk_is_reported_with_the_date_its_trigger_cleared() -> None:
+    # R1 (trained < 5 after 01-02) held on 01-03 and 01-04 (3) and no longer on 01-05 (12).
+    # The report of 01-04 saw it triggered; the report of 01-06 says when it cleared, not why.
+    rows = daily("trained", [11, 8, 3, 3, 12, 20]) + daily("live", [0, 0, 1, 2, 4, 9])
+    p = _retro_plan()
+    before, after = (evaluate(p, observations(*rows), D(2026, 1, d)) for d in (4, 6))
+    assert list(before.risks["status"]) == ["triggered"] and list(after.risks["status"]) == ["clear"]
+    lines = change_lines(Report(p, after, diff(before, after, p), "operator", pd.DataFrame()))
+    assert "Risk cleared: Training starts late (trigger cleared on 5 Jan 2026)." in lines
+
+
 # --- lessons ------------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from csnb.indicators.evaluation import SEVERITY
+from csnb.indicators.milestones import compare
 from csnb.report.html import STATUS_LABELS, day, fmt
 
 if TYPE_CHECKING:
@@ -198,10 +201,26 @@ def change_lines(report: Report) -> list[str]:
     out += [f"Milestone completed: {mv.name}." for mv in d.completed]
     risks = dict(zip(report.snapshot.risks["risk"], report.snapshot.risks["description"], strict=False))
     out += [f"Risk triggered: {risks.get(mv.id, mv.id)}." for mv in d.risks_triggered]
-    out += [f"Risk cleared: {risks.get(mv.id, mv.id)}." for mv in d.risks_cleared]
+    out += [
+        f"Risk cleared: {risks.get(mv.id, mv.id)} (trigger cleared on {day(cleared_on(report, mv.id))})."
+        for mv in d.risks_cleared
+    ]
     changes = {c.id: c.description for c in report.plan.changes}
     out += [f"Change approved: {changes.get(c, c)}." for c in d.changes_approved]
     return out
+
+
+def cleared_on(report: Report, risk: str) -> dt.date | None:
+    """The date of the first data on which the risk's trigger no longer held, after it last held."""
+    r = report.snapshot.risks.set_index("risk").loc[risk]
+    s = report.snapshot.series
+    s = s[s["metric"] == r["metric"]].sort_values("observed") if r["metric"] else s.iloc[0:0]
+    days = [d.date() for d in pd.to_datetime(s["observed"])]
+    holds = compare(s["value"].to_numpy(), [r["op"]] * len(s), [r["value"]] * len(s))
+    after = r["after"] if isinstance(r["after"], dt.date) else None
+    holds &= [after is None or d > after for d in days]
+    last = max((i for i, h in enumerate(holds) if h), default=None)
+    return days[last + 1] if last is not None and last + 1 < len(days) else None
 
 
 def _date(text: str) -> dt.date | None:
