@@ -21,11 +21,12 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from csnb.plan.models import Plan, Ritual
 
@@ -133,19 +134,18 @@ def _expand(
     """Occurrences after ``lo`` and at or before ``hi`` (naive, in ``tz``), oldest first; bounded work."""
     hour, minute = (int(x) for x in ritual.time.split(":"))
     first = dt.datetime.combine(ritual_start(plan, ritual), dt.time(hour, minute))
-    if first > hi:
-        return
     parts = _parts(ritual.rrule)
-    until = _until(parts.pop("UNTIL"), tz) if "UNTIL" in parts else None
-    if until is not None and until < first:
+    until = _until(parts["UNTIL"], tz) if "UNTIL" in parts else None
+    if first > hi or (until is not None and until < first):
         return
+    changes: dict[str, object] = {}
     if "COUNT" not in parts or int(parts["COUNT"]) > (hi - first).days + 1:
-        parts.pop("COUNT", None)  # at most one occurrence a day: COUNT cannot end the rule by ``hi``
-        first = _restart(parts, first, lo)
+        changes["count"] = None  # at most one occurrence a day: COUNT cannot end the rule by ``hi``
+        first = _restart(parts, first, lo, changes)
     years = 0 if "BYEASTER" in parts else _same_calendar_later(first.year - 1, hi.year + 1)
     if until is not None:
-        parts["UNTIL"] = _shift(min(until, hi), years).strftime("%Y%m%dT%H%M%S")
-    rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=_shift(first, years))
+        changes["until"] = _shift(min(until, hi), years)
+    rule = _rule(ritual.rrule).replace(dtstart=_shift(first, years), **changes)
     lo, hi = _shift(lo, years), _shift(hi, years)
     try:
         for when in islice(rule, MAX_OCCURRENCES):
@@ -157,12 +157,21 @@ def _expand(
         return
 
 
-def _restart(parts: dict[str, str], first: dt.datetime, lo: dt.datetime) -> dt.datetime:
+@lru_cache(maxsize=4096)
+def _rule(text: str) -> rrule:
+    """The rule parsed once (without its UNTIL, which ``_expand`` sets); its dates come from ``replace``."""
+    kept = ";".join(p for p in text.split(";") if p and not p.upper().startswith("UNTIL="))
+    return rrulestr(kept, dtstart=dt.datetime(2000, 1, 1))
+
+
+def _restart(
+    parts: dict[str, str], first: dt.datetime, lo: dt.datetime, changes: dict[str, object]
+) -> dt.datetime:
     """A first date a whole number of the rule's periods after ``first`` and a period or more before ``lo``.
 
     The rule gives the same dates after it: periods keep their alignment, and what dateutil takes from
-    the first date (its day of the month, its month) is written into ``parts``. ``first`` itself when
-    it is already close to ``lo``.
+    the first date (its day of the month, its month) goes into ``changes``. ``first`` itself when it is
+    already close to ``lo``.
     """
     freq, step = parts["FREQ"], int(parts.get("INTERVAL", "1"))
     if freq == "DAILY":
@@ -178,9 +187,9 @@ def _restart(parts: dict[str, str], first: dt.datetime, lo: dt.datetime) -> dt.d
     if k <= 0:
         return first
     if not any(p in parts for p in DAY_PARTS):
-        parts["BYMONTHDAY"] = str(first.day)
-        if freq == "YEARLY":
-            parts.setdefault("BYMONTH", str(first.month))
+        changes["bymonthday"] = first.day
+        if freq == "YEARLY" and "BYMONTH" not in parts:
+            changes["bymonth"] = first.month
     index = first.year * 12 + first.month - 1 + k * months * step
     return first.replace(year=index // 12, month=index % 12 + 1, day=1)
 
@@ -200,6 +209,7 @@ def _until(value: str, tz: ZoneInfo) -> dt.datetime:
     return when.astimezone(tz).replace(tzinfo=None) if when.tzinfo else when
 
 
+@lru_cache(maxsize=1024)
 def _same_calendar_later(first: int, last: int) -> int:
     """The most years the span ``first``..``last`` can move forward and keep its calendar, ending by 9999.
 
