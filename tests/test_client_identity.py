@@ -118,6 +118,7 @@ def test_a_client_is_named_by_its_id_never_by_a_path() -> None:
         client_id("parameters/acme.yaml")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

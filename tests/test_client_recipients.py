@@ -55,6 +55,7 @@ def validate(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_each_client_still_gets_its_own_report(tmp_path: Path, smtp) -> None:
     recorder, port = smtp
     root = make_project(tmp_path, port).root
@@ -65,6 +66,7 @@ def test_each_client_still_gets_its_own_report(tmp_path: Path, smtp) -> None:
     }
 
 
+@pytest.mark.slow
 def test_duplicate_client_ids_deliver_nothing(tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder, port = smtp
     # the attack of the issue: alpha's file says it is beta, so "send alpha" mailed beta's report to alpha
@@ -91,6 +93,7 @@ def test_the_guard_alone_stops_duplicate_ids(tmp_path: Path, smtp) -> None:
     assert recorder.messages == []
 
 
+@pytest.mark.slow
 def test_another_clients_contact_receives_nothing(
     tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,6 +108,7 @@ def test_another_clients_contact_receives_nothing(
     assert recorder.messages == []
 
 
+@pytest.mark.slow
 def test_an_address_at_another_clients_domain_receives_nothing(
     tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,6 +123,7 @@ def test_an_address_at_another_clients_domain_receives_nothing(
     assert recorder.messages == []
 
 
+@pytest.mark.slow
 def test_a_domain_declared_by_another_client_is_theirs(
     tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,6 +141,7 @@ def test_a_domain_declared_by_another_client_is_theirs(
     assert recorder.messages == []
 
 
+@pytest.mark.slow
 def test_with_client_domains_an_address_outside_them_is_refused(
     tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,6 +164,7 @@ def test_with_client_domains_an_address_outside_them_is_refused(
     assert recorder.messages == []
 
 
+@pytest.mark.slow
 def test_a_public_mail_domain_belongs_to_no_client(
     tmp_path: Path, smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

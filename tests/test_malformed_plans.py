@@ -195,6 +195,7 @@ def test_a_malformed_plan_is_refused_with_its_location(project: Path, name: str)
     assert result.output.splitlines()[-1] == "0 valid, 1 invalid"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["date_february_30", "date_month_13", "due_9999", "client_name_crlf", "rrule_secondly", "binary_file"],
@@ -207,6 +208,7 @@ def test_the_command_line_refuses_them_too(project: Path, name: str) -> None:
     assert f"parameters/{name}.yaml:{EXPECTED[name]}" in done.stdout
 
 
+@pytest.mark.slow
 def test_an_error_on_line_100_prints_100_literally(project: Path) -> None:
     shutil.copyfile(CORPUS / "error_on_line_100.yaml", project / "parameters" / "alpha.yaml")
     done = run_csnb("validate", "parameters/alpha.yaml", cwd=project, env={"COLUMNS": "300"})
@@ -219,6 +221,7 @@ def test_an_error_on_line_100_prints_100_literally(project: Path) -> None:
     assert "\N{HUNDRED POINTS SYMBOL}" not in done.stdout
 
 
+@pytest.mark.slow
 def test_markup_and_emoji_codes_in_a_value_print_as_written(project: Path) -> None:
     shutil.copyfile(CORPUS / "timezone_markup.yaml", project / "parameters" / "alpha.yaml")
     done = run_csnb("validate", "parameters/alpha.yaml", cwd=project)
@@ -226,6 +229,7 @@ def test_markup_and_emoji_codes_in_a_value_print_as_written(project: Path) -> No
     assert "\N{SKULL}" not in done.stdout and "\x1b[" not in done.stdout
 
 
+@pytest.mark.slow
 def test_a_control_character_is_printed_as_an_escape_never_raw(project: Path) -> None:
     shutil.copyfile(CORPUS / "glossary_key_control.yaml", project / "parameters" / "alpha.yaml")
     done = run_csnb("validate", "parameters/alpha.yaml", cwd=project)
