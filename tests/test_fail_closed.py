@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from builders import plan_in, project_store, write_project
+from builders import metric, plan_in, project_store, write_project
 from commands import run_csnb
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -144,16 +144,8 @@ def test_a_report_without_its_banner_is_not_sent(tmp_path: Path) -> None:
 @pytest.mark.services
 def test_a_query_the_server_rejects_is_an_error_not_no_data(pg_url: str) -> None:
     # a real PostgreSQL server refuses the query: the metric is `error`, named with its source
-    metric = {
-        "id": "calls",
-        "name": "Calls",
-        "kind": "lag",
-        "source": "db",
-        "query": "SELECT no_such_column FROM no_such_table",
-        "baseline": {"value": 0, "date": "2026-01-01"},
-        "target": {"value": 100, "date": "2026-01-11"},
-    }
-    p = plan_in(Path(__file__).parent, {"db": {"kind": "sql", "url": pg_url}}, [metric])
+    calls = metric("calls", name="Calls", source="db", query="SELECT no_such_column FROM no_such_table")
+    p = plan_in(Path(__file__).parent, {"db": {"kind": "sql", "url": pg_url}}, [calls])
     snap = assess(p, "2026-01-08").snapshot
     row = snap.metrics.iloc[0]
     assert row["status"] == "error"
