@@ -101,6 +101,8 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
     """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
     check_timeout(timeout)
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
+    if job.store_url:  # a store that cannot be opened stops here, with exit 2, before the report runs
+        Store(job.store_url).dispose()
     if timeout is None and is_warm(job.engine):
         return run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
     if timeout is None:
