@@ -93,8 +93,7 @@ def run(
 ) -> None:
     """Run report notebooks: one client, or a batch (`--all`, `--due`, `--retry-failed`).
 
-    Exit status: 0 every report succeeded, 1 some failed, 2 invalid plan, configuration, options or
-    store, or (with `--no-wait`) another batch running in the project.
+    Exit status: 0 all ok, 1 some failed, 2 bad plan, option or store, or (`--no-wait`) a batch running.
 
     Example: `csnb run acme --audience executive` ·
     `csnb run --due --json` (from cron) · `csnb run --all --jobs 4 --timeout 300`

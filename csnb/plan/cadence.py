@@ -178,7 +178,7 @@ def _restart(
         k = (lo.date() - first.date()).days // step - 1
         return first + dt.timedelta(days=k * step) if k > 0 else first
     if freq == "WEEKLY":
-        wkst = WEEKDAYS.index(parts.get("WKST", "MO"))
+        wkst = WEEKDAYS.index(parts["WKST"]) if "WKST" in parts else calendar.firstweekday()  # dateutil's
         weeks = (_week_start(lo, wkst) - _week_start(first, wkst)).days // 7
         k = weeks // step - 1
         return first + dt.timedelta(weeks=k * step) if k > 0 else first
