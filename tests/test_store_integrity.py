@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from batchkit import make_project
 from clikit import csnb_here
-from commands import run_csnb
+from commands import CSNB, run_csnb
 
 from csnb.errors import StoreError
 from csnb.store.lessons import KnowledgeBase
@@ -169,3 +170,36 @@ def test_the_console_script_says_a_store_is_empty_without_a_traceback(tmp_path: 
         and "Traceback" not in done.stderr
     )
     assert path.stat().st_size == 0
+
+
+@pytest.mark.slow
+def test_a_store_on_a_read_only_file_system_is_a_store_error(tmp_path: Path) -> None:
+    if (
+        not shutil.which("unshare")
+        or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode
+    ):
+        pytest.skip("no user and mount namespaces here (unshare -rm)")
+    store_with_runs(tmp_path / "store.db")
+    script = f'mount --bind "{tmp_path}" "{tmp_path}" && mount -o remount,ro,bind "{tmp_path}" && exec "$@"'
+    done = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            *CSNB,
+            "history",
+            "--store",
+            f"sqlite:///{tmp_path}/store.db",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert (
+        done.stderr.startswith(f"error: cannot write the store {tmp_path}/store.db: ")
+        and "Traceback" not in done.stderr
+    )

@@ -20,6 +20,7 @@ from csnb.fs import temp_path
 
 HEADER = b"SQLite format 3\x00"
 DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")  # sqlite3's names of "malformed" and "not a database"
+UNWRITABLE = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")  # and their variants
 
 
 def prepare(path: Path) -> None:
@@ -82,10 +83,17 @@ def _wal_holds_data(path: Path) -> bool:
 
 
 def damaged(path: Path, exc: BaseException) -> StoreError | None:
-    """The ``StoreError`` for SQLite's "malformed" or "not a database" errors on ``path``; None for others."""
-    if getattr(exc, "sqlite_errorname", None) not in DAMAGED:
-        return None
-    return refused(path, f"is damaged or not a database ({exc})")
+    """The ``StoreError`` for SQLite errors that make the store at ``path`` unusable; None for others.
+
+    "Malformed" and "not a database" mean a damaged file; a full disk, a read-only file or folder or an
+    I/O error mean it cannot be written. A busy database is none of these: SQLite waits for it.
+    """
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name in DAMAGED:
+        return refused(path, f"is damaged or not a database ({exc})")
+    if name.startswith(UNWRITABLE):
+        return StoreError(f"cannot write the store {path}: {exc}")
+    return None
 
 
 def refused(path: Path, what: str) -> StoreError:
