@@ -10,6 +10,7 @@ A folder that refuses the file (read-only, full, not a folder) is an ``OutputErr
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,7 @@ def atomic_path(
     tmp = temp_path(path, owner, keep_suffix)
     try:
         with cannot_write(path, tmp):
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
             yield tmp
             os.chmod(tmp, _plain_mode())
             os.replace(tmp, path)
@@ -56,6 +57,14 @@ def atomic_path(
             tmp.unlink(missing_ok=True)
         except OSError:  # a folder that refused the file refuses its removal too; nothing was left
             pass
+
+
+def make_folder(folder: str | os.PathLike[str]) -> None:
+    """Create ``folder`` and its parents if missing; a file in the way is ``NotADirectoryError``, as it is."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # mkdir's own words, "File exists", would not say which one is wrong
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), exc.filename) from None
 
 
 @contextlib.contextmanager
@@ -69,6 +78,8 @@ def cannot_write(path: str | os.PathLike[str], *ours: str | os.PathLike[str]) ->
     except OSError as exc:
         named = exc.filename
         mine = {os.fspath(path), *(os.fspath(p) for p in ours)}
+        if exc.errno is None:  # raised by a library, not the system (a cell's timeout is a TimeoutError)
+            raise
         if named is not None and os.fspath(named) not in mine and not _above(named, path):
             raise
         raise OutputError(str(path), exc.strerror or str(exc)) from exc

@@ -3,6 +3,7 @@ at a time per project."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -19,7 +20,8 @@ from clikit import csnb_here
 from commands import CSNB, run_csnb, wait_for, wait_until_no_processes
 from sqlalchemy import create_engine, text
 
-from csnb.errors import BusyError
+from csnb.errors import BusyError, OutputError
+from csnb.fs import cannot_write, write_atomic
 from csnb.run.lock import batch_lock
 
 # --- numeric options ---------------------------------------------------------------------------------------
@@ -115,6 +117,22 @@ def test_a_report_folder_without_write_permission_fails_the_report(tmp_path: Pat
         (root / "reports").chmod(0o755)
     assert done.returncode == 1
     assert f"cannot write {root / 'reports' / 'acme' / '2026-10-15'}: Permission denied" in done.stderr
+
+
+def test_only_a_failed_write_of_the_output_is_called_one(tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "acme.html"
+    with pytest.raises(OutputError) as full:
+        with cannot_write(target):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # write() names no file
+    assert str(full.value) == f"cannot write {target}: No space left on device"
+    with pytest.raises(TimeoutError), cannot_write(target):
+        raise TimeoutError("Cell execution timed out")  # a library's timeout is no system error
+    with pytest.raises(FileNotFoundError), cannot_write(target):
+        (tmp_path / "input.csv").read_text()  # reading another file is not writing the output
+    with pytest.raises(OutputError, match="cannot write .*: Not a directory"):
+        (tmp_path / "reports").write_text("a file where the folder should be")
+        write_atomic(target, "<html></html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]  # no temporary file beside it
 
 
 # --- a timed-out report stops its query on the server ------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from csnb.deadline import deadline
 from csnb.errors import CsnbError, OutputError, RunError
-from csnb.fs import cannot_write, temp_path, write_atomic
+from csnb.fs import cannot_write, make_folder, temp_path, write_atomic
 from csnb.project.layout import ReportsFolder
 from csnb.run.engines import DEFAULT_ENGINE, papermill_options
 from csnb.store.runs import Store
@@ -229,7 +229,7 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
     phases: dict[str, float] = {}
     try:
         with cannot_write(job.folder):
-            job.folder.mkdir(parents=True, exist_ok=True)
+            make_folder(job.folder)
         _execute(job, tmp_nb)
         phases["execute"] = time.perf_counter() - started
         summary = _export(job, tmp_nb, owner, phases)
