@@ -132,6 +132,7 @@ def rules(draw: st.DrawFn) -> str:
     return ";".join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rule=rules(),

@@ -110,6 +110,7 @@ store.dispose()
 """
 
 
+@pytest.mark.slow
 def test_processes_creating_one_new_store_at_once_all_use_the_same_one(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     procs = [
