@@ -711,7 +711,7 @@ def test_broken_yaml_syntax_is_located(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_empty_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     issues = problems(tmp_path, "")
-    assert [str(i) for i in issues] == ["plan.yaml: file is empty, expected a YAML mapping"]
+    assert [str(i) for i in issues] == ["plan.yaml:1:1: file is empty, expected a YAML mapping"]
     run_cli(tmp_path, monkeypatch, ENV, str(issues[0]))
 
 
@@ -723,13 +723,13 @@ def test_comment_only_file_is_empty(tmp_path: Path) -> None:
 
 def test_binary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     issues = problems(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
-    assert [str(i) for i in issues] == ["plan.yaml: binary file (contains NUL bytes), expected YAML text"]
+    assert [str(i) for i in issues] == ["plan.yaml:3:1: binary file (contains NUL bytes), expected YAML text"]
     run_cli(tmp_path, monkeypatch, ENV, str(issues[0]))
 
 
 def test_text_in_another_encoding(tmp_path: Path) -> None:
     issues = problems(tmp_path, "client: {id: acme, name: Caf\u00e9}\n".encode("latin-1"))
-    assert [str(i) for i in issues] == ["plan.yaml: not UTF-8 text (invalid byte at offset 28)"]
+    assert [str(i) for i in issues] == ["plan.yaml:1:29: not UTF-8 text (invalid byte at offset 28)"]
 
 
 @pytest.mark.slow
@@ -743,7 +743,7 @@ def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     done = run_csnb("validate", "plan.yaml", cwd=tmp_path, timeout=120)
     assert done.returncode == 2
     output = done.stdout + done.stderr
-    assert "plan.yaml: file is 52.4 MB; plans are limited to 2 MB" in output.splitlines()
+    assert "plan.yaml:1:1: file is 52.4 MB; plans are limited to 2 MB" in output.splitlines()
     assert "Traceback" not in output
 
 
@@ -764,7 +764,7 @@ def test_yaml_alias_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
     issues = problems(tmp_path, bomb)
     assert [str(i) for i in issues] == [
-        "plan.yaml: document expands to more than 200000 values (YAML alias bomb?)"
+        "plan.yaml:1:1: document expands to more than 200000 values (YAML alias bomb?)"
     ]
     run_cli(tmp_path, monkeypatch, ENV, str(issues[0]))
 
@@ -831,7 +831,7 @@ def test_every_file_is_reported_when_several_are_bad(tmp_path: Path) -> None:
     done = run_csnb("validate", "a.yaml", "b.yaml", "c.yaml", cwd=tmp_path, env=ENV)
     assert done.returncode == 2
     assert "a.yaml:4:3: client.timezone: unknown time zone 'Mars/Olympus'" in done.stdout
-    assert "b.yaml: file is empty, expected a YAML mapping" in done.stdout
+    assert "b.yaml:1:1: file is empty, expected a YAML mapping" in done.stdout
     assert "ok c.yaml: acme" in done.stdout
     assert done.stdout.splitlines()[-1] == "1 valid, 2 invalid"
 
