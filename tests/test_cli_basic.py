@@ -73,8 +73,20 @@ decisions:
   - {on: 2026-09-10, decision: Advance to adoption, rationale: M1 and M2 met}
 """
 
-# The example references two metrics it does not define; a complete plan adds them.
-GOOD_PLAN = DESIGN_EXAMPLE.replace(
+# The example references two metrics it does not define, and e-mails people who have no address:
+# a complete plan adds the metrics, the addresses, the recipients and the client's e-mail domain.
+GOOD_PLAN = (
+    DESIGN_EXAMPLE.replace(
+        "client: {id: acme, name: Acme Logistics}",
+        "client: {id: acme, name: Acme Logistics, domains: [acme.example.com]}",
+    )
+    .replace(
+        "role: Customer Success Manager}", "role: Customer Success Manager, email: dana@provider.example.org}"
+    )
+    .replace("role: VP Operations}", "role: VP Operations, email: lee.chen@acme.example.com}")
+    .replace("audience: operator, channel: email}", "audience: operator, channel: email, recipients: [lee]}")
+    .replace("audience: executive}", "audience: executive, recipients: [lee]}")
+).replace(
     "milestones:\n",
     """\
   - {id: numbers_provisioned, name: Numbers provisioned, kind: lag, source: warehouse, query: SELECT 1,
