@@ -303,7 +303,17 @@ def test_suggest_for_report_contract(sqlite_url):
     assert len(got) == 5
     assert all(
         set(g)
-        == {"statement", "recommendation", "stage", "tags", "category", "for_milestone", "source", "score"}
+        == {
+            "statement",
+            "recommendation",
+            "stage",
+            "tags",
+            "category",
+            "for_milestone",
+            "source",
+            "score",
+            "why",
+        }
         for g in got
     )
     assert {g["for_milestone"] for g in got} == {"Agent training"}  # M1 is done; M2 is next

@@ -131,15 +131,17 @@ def test_lead_indicator_moved(facts_at_12th):
     assert (lead["metric"], lead["start"], lead["finish"], lead["verdict"]) == ("trained", 0.0, 12.0, "moved")
 
 
-def test_risk_triggered_and_contingency_worked(facts_at_12th):
+def test_risk_triggered_then_its_trigger_cleared(facts_at_12th):
     (risk,) = facts_at_12th["M1"].risks
-    # checked from the day after `after` (4th): 4 < 5 triggers; on the 5th it is 8, so the contingency worked
+    # checked from the day after `after` (4th): 4 < 5 triggers; on the 5th it is 8, so the trigger cleared
     assert (risk["triggered"], risk["triggered_on"], risk["cleared_on"]) == (
         True,
         dt.date(2026, 3, 4),
         dt.date(2026, 3, 5),
     )
-    assert "contingency worked" in risk["outcome"]
+    # a fact, not a cause: the trigger cleared, which does not say the contingency worked
+    assert risk["outcome"] == "triggered on 2026-03-04; trigger cleared on 2026-03-05"
+    assert "worked" not in risk["outcome"]
     (risk2,) = facts_at_12th["M2"].risks
     assert risk2["triggered"] is False  # never below 5 in M2's window
 

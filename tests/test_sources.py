@@ -391,7 +391,9 @@ def test_csv_keeps_leading_zeros_in_client_ids_and_reads_a_byte_order_mark(tmp_p
         client="007",
     )
     obs = pull(plan)
-    assert "non-numeric values in 1 row, e.g. '1,5'" in error_for(obs, "calls").detail
+    # the message names the row, never its content: a file's data is not quoted in errors
+    detail = error_for(obs, "calls").detail
+    assert "non-numeric values in 1 row (data row 1)" in detail and "1,5" not in detail
 
 
 def test_each_file_is_read_once_per_pull(tmp_path, monkeypatch):
@@ -438,9 +440,9 @@ def test_missing_file_and_wrong_column_mapping_are_source_errors(tmp_path):
     obs = pull(plan, env={"DATA_DIR": str(tmp_path / "private-data-dir")})
     assert error_for(obs, "a").detail.startswith("file not found: ${DATA_DIR}/nope.parquet")
     assert "private-data-dir" not in str(error_for(obs, "a"))
-    assert (
-        "no column 'amount' for value (it has: date, value); fix the source's `columns`"
-        in error_for(obs, "b").detail
+    # the columns are counted, not named: a header row is file content too
+    assert "no column 'amount' for value (it has: 2 columns); fix the source's `columns`" in (
+        error_for(obs, "b").detail
     )
 
 
