@@ -17,7 +17,8 @@ FAULTY = {
     "failing": "cell 3 raised RuntimeError: the warehouse said no",
     "hanging": "did not finish within 20 s and was stopped while running cell 3",
     "crashing": "DeadKernelError",
-    "killer": "its worker process died (killed by SIGKILL)",
+    # the killer kills its cells' parent: with the default engine, the report process the kernel forked from
+    "killer": "its report process died (killed by SIGKILL)",
 }
 
 
