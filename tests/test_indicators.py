@@ -3,7 +3,8 @@
 Every test builds its plan and observations in place and states the expected numbers worked out by
 hand. Unless a test says otherwise the metric (``builders.metric``) is a daily lag metric (aggregate
 ``last``) that should climb from 0 on 2026-01-01 to 100 on 2026-01-11 with a tolerance of 0.10: ten
-days, so on 2026-01-06 the glide path expects half the way (expected = 5 / 10 = 0.5).
+days, so a value dated 2026-01-06 is expected half the way (expected = 5 / 10 = 0.5). A metric is
+judged at the date of its latest data (``current_date``), not at ``as_of``.
 """
 
 from __future__ import annotations
@@ -121,8 +122,17 @@ def test_current_equal_to_baseline_is_zero_progress() -> None:
     assert row(snap)["progress"] == 0.0
     assert row(snap)["expected"] == 0.0
     assert row(snap)["status"] == "on_track"
-    # four days later, still at the baseline: expected 0.4, progress 0 < 0.4 - 0.2 -> off_track
+    # four days later with no new data: the value is still judged at its own date, 2026-01-01, where
+    # the glide path expects 0 -> on_track; but it is 4 days old (> 2 for a daily metric): stale
     snap = evaluate(plan([metric()]), observations(("adoption", "2026-01-01", 0)), D(2026, 1, 5))
+    assert row(snap)["progress"] == 0.0
+    assert row(snap)["expected"] == 0.0
+    assert row(snap)["status"] == "on_track"
+    assert (row(snap)["age_days"], bool(row(snap)["stale"])) == (4, True)
+    # a fresh reading on 2026-01-05, still at the baseline: expected (01-05 - 01-01) / 10 = 0.4,
+    # progress 0 < 0.4 - 2 * 0.1 = 0.2 -> off_track
+    obs = observations(("adoption", "2026-01-01", 0), ("adoption", "2026-01-05", 0))
+    snap = evaluate(plan([metric()]), obs, D(2026, 1, 5))
     assert row(snap)["progress"] == 0.0
     assert row(snap)["expected"] == pytest.approx(0.4)
     assert row(snap)["status"] == "off_track"
@@ -167,25 +177,29 @@ def test_direction_down_missed_after_the_target_date() -> None:
 
 def test_week_buckets_start_on_monday() -> None:
     # 2026-01-04 is a Sunday: it belongs to the week of Monday 2025-12-29.
-    # 2026-01-05 (Mon) and 2026-01-11 (Sun) share the week of Monday 2026-01-05.
+    # 2026-01-05 (Mon) and 2026-01-11 (Sun) share the week of Monday 2026-01-05: 2 + 4 = 6.
+    # as_of Sunday 2026-01-11 is that week's last day, so the week is complete and counts; current_date
+    # is its last observation, Sunday 2026-01-11 (the series still names the week by its Monday).
     weekly = metric(frequency="week", aggregate="sum")
     obs = observations(
         ("adoption", "2026-01-04", 1), ("adoption", "2026-01-05", 2), ("adoption", "2026-01-11", 4)
     )
     snap = evaluate(plan([weekly]), obs, D(2026, 1, 11))
     assert series(snap) == [(D(2025, 12, 29), 1.0), (D(2026, 1, 5), 6.0)]
-    assert row(snap)["current_date"] == D(2026, 1, 5)
+    assert row(snap)["current"] == 6.0
+    assert row(snap)["current_date"] == D(2026, 1, 11)
 
 
 def test_month_buckets_start_on_the_first() -> None:
-    # 2026-01-31 is January; 2026-02-01 and 2026-02-28 are February
+    # 2026-01-31 is January; 2026-02-01 and 2026-02-28 are February (20 + 5 = 25). On 2026-03-01
+    # February is complete; current_date is its last observation, 2026-02-28, not the 1st.
     monthly = metric(frequency="month", aggregate="sum")
     obs = observations(
         ("adoption", "2026-01-31", 10), ("adoption", "2026-02-01", 20), ("adoption", "2026-02-28", 5)
     )
     snap = evaluate(plan([monthly]), obs, D(2026, 3, 1))
     assert series(snap) == [(D(2026, 1, 1), 10.0), (D(2026, 2, 1), 25.0)]
-    assert row(snap)["current_date"] == D(2026, 2, 1)
+    assert row(snap)["current_date"] == D(2026, 2, 28)
     assert row(snap)["current"] == 25.0
 
 
@@ -213,8 +227,10 @@ def test_each_aggregate_over_one_week(aggregate: str, value: float) -> None:
 
 
 def test_observations_after_as_of_are_ignored() -> None:
-    # as_of Tuesday 2026-01-06: Wednesday's 100 must not count in the week's sum (3 + 9 = 12),
-    # nor may the daily metric see Wednesday's value.
+    # as_of Tuesday 2026-01-06: Wednesday's 100 must not be seen. The weekly sum's week (Mon 01-05 ..
+    # Sun 01-11) holds as_of and is not complete, so no period counts yet (its partial 3 + 9 = 12 is
+    # not a week's sum): no_data; its newest observation is Tuesday's (age 0), never Wednesday's.
+    # Nor may the daily metric see Wednesday's value.
     weekly = metric("tickets", frequency="week", aggregate="sum")
     obs = observations(
         ("tickets", "2026-01-05", 3),
@@ -224,9 +240,14 @@ def test_observations_after_as_of_are_ignored() -> None:
         ("adoption", "2026-01-07", 90),
     )
     snap = evaluate(plan([weekly, metric()]), obs, D(2026, 1, 6))
-    assert series(snap, "tickets") == [(D(2026, 1, 5), 12.0)]
+    assert series(snap, "tickets") == []
+    assert row(snap, "tickets")["status"] == "no_data"
+    assert (row(snap, "tickets")["newest_date"], row(snap, "tickets")["age_days"]) == (D(2026, 1, 6), 0)
     assert row(snap)["current"] == 40.0
     assert series(snap) == [(D(2026, 1, 5), 40.0)]
+    # once as_of reaches the week's end (Sun 01-11) Wednesday is no longer after it: 3 + 9 + 100 = 112
+    snap = evaluate(plan([weekly, metric()]), obs, D(2026, 1, 11))
+    assert series(snap, "tickets") == [(D(2026, 1, 5), 112.0)]
 
 
 def test_nan_values_are_dropped() -> None:
@@ -341,8 +362,10 @@ ROUTING_WEEKLY = metric(
 
 def test_trend_forecast_for_a_down_metric() -> None:
     # weekly means 560, 520, 480 (weeks of Mon 01-05, 01-12, 01-19): slope -40 per week.
-    # From 480 in the week of 2026-01-19, (360 - 480) / -40 = 3 weeks -> 2026-02-09.
-    # Status on Wed 2026-01-21: expected 16 / 56 = 0.286, progress 120 / 240 = 0.5 -> on_track.
+    # current 480 dated Tue 2026-01-20 (the week's last observation; a mean counts part-weeks).
+    # The trend points at the target: (360 - 480) / -40 = 3 weeks = 21 days after 01-20 -> 2026-02-10.
+    # Status on Wed 2026-01-21, judged at 01-20: expected (01-20 - 01-05) / (03-02 - 01-05) = 15 / 56
+    # = 0.268, progress 120 / 240 = 0.5 -> on_track.
     obs = observations(
         ("routing_minutes", "2026-01-05", 570),
         ("routing_minutes", "2026-01-07", 550),
@@ -350,12 +373,20 @@ def test_trend_forecast_for_a_down_metric() -> None:
         ("routing_minutes", "2026-01-20", 480),
     )
     m = row(evaluate(plan([ROUTING_WEEKLY]), obs, D(2026, 1, 21)), "routing_minutes")
-    assert m["current"] == 480.0
+    assert (m["current"], m["current_date"]) == (480.0, D(2026, 1, 20))
     assert m["trend"] == pytest.approx(-40.0)
-    assert m["expected"] == pytest.approx(16 / 56)
+    assert m["expected"] == pytest.approx(15 / 56)
     assert m["progress"] == pytest.approx(0.5)
     assert m["status"] == "on_track"
-    assert m["forecast_date"] == D(2026, 2, 9)
+    assert m["forecast_date"] == D(2026, 2, 10)
+    # with no new data by Fri 2026-02-20 (before the target date 03-02, not achieved) the same trend
+    # would reach 360 on 02-10, a date already past: no forecast rather than a promise that did not
+    # happen. The status is still judged at 01-20 (on_track), now stale: 31 days old > 10 for a week.
+    m = row(evaluate(plan([ROUTING_WEEKLY]), obs, D(2026, 2, 20)), "routing_minutes")
+    assert m["expected"] == pytest.approx(15 / 56)
+    assert m["status"] == "on_track"
+    assert (m["age_days"], bool(m["stale"])) == (31, True)
+    assert m["forecast_date"] is None
 
 
 def test_no_forecast_for_a_down_metric_that_rises() -> None:
@@ -405,15 +436,16 @@ def test_portfolio_path_equals_the_per_plan_path() -> None:
     as_of = D(2026, 1, 6)
     together = evaluate_portfolio([p1, p2], pd.concat([obs_a, obs_b], ignore_index=True), as_of).snapshot("b")
     alone = evaluate(p2, obs_b, as_of)
-    # b alone: adoption 20 -> progress 0.2 < 0.3 -> off_track; tickets 4 -> 0.04 -> off_track;
+    # b alone, judged at its data's date 2026-01-05: expected (01-05 - 01-01) / 10 = 0.4.
+    # adoption 20 -> progress 0.2 = 0.4 - 2 * 0.1 -> at_risk; tickets 4 -> 0.04 < 0.2 -> off_track;
     # M1 (adoption >= 50, due in 2 days): trend +5 per day (10 on 01-03, 20 on 01-05) forecasts
-    # 20 + 5 * 3 = 35 on 2026-01-08 -> at_risk. Health (0 * 2 + 0 * 1 + 50 * 1) / 4 = 12.5
-    assert list(alone.metrics["status"]) == ["off_track", "off_track"]
+    # 20 + 5 * 3 = 35 on 2026-01-08 -> at_risk. Health (50 * 2 + 0 * 1 + 50 * 1) / 4 = 37.5
+    assert list(alone.metrics["status"]) == ["at_risk", "off_track"]
     assert list(alone.milestones["status"]) == ["at_risk"]
     assert list(together.metrics["status"]) == list(alone.metrics["status"])
     assert list(together.metrics["current"]) == pytest.approx(list(alone.metrics["current"]), nan_ok=True)
     assert list(together.milestones["status"]) == list(alone.milestones["status"])
-    assert together.health.score == alone.health.score == 12.5
+    assert together.health.score == alone.health.score == 37.5
     assert list(together.lead_checks["predicts"]) == list(alone.lead_checks["predicts"])
     assert series(together) == series(alone) == [(D(2026, 1, 3), 10.0), (D(2026, 1, 5), 20.0)]
     assert set(together.metrics["client"]) == {"b"}

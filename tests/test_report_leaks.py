@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from browser import CHROMIUM_ARGS, chromium_or_skip, open_report
 from bs4 import BeautifulSoup
-from builders import write_project
+from builders import project_store, write_project
 from commands import run_csnb
 from pages import assert_no_code_or_parameters, visible_text
 
@@ -305,15 +305,21 @@ def assert_no_canary(html_path: Path, *canaries: str) -> None:
         assert canary not in outputs, f"{canary!r} in the executed notebook's outputs"
 
 
-def test_secrets_in_environment_never_reach_the_report(tmp_path):
-    secret_dir = tmp_path / CANARY_DIR
-    secret_dir.mkdir()
+def canary_folder(root: Path) -> Path:
+    """The folder the environment points at: inside the project (file sources may not leave it)."""
+    secret_dir = root / "data" / CANARY_DIR
+    secret_dir.mkdir(parents=True)
     (secret_dir / "data.csv").write_text(csv_text(observations("acme")), encoding="utf-8")
-    sqlite_warehouse(secret_dir / "warehouse.db", observations("acme"))
+    return secret_dir
+
+
+def test_secrets_in_environment_never_reach_the_report(tmp_path):
     plan = make_plan("acme", {"kind": "csv", "path": "${CANARY_DIR}/data.csv"}, name="Acme Logistics")
     plan["sources"]["warehouse"] = {"kind": "sql", "url": "${CSNB_WAREHOUSE_URL}"}
     plan["metrics"][1]["source"] = "warehouse"  # one metric from each source
     root = make_project(tmp_path / "project", {"acme": plan})
+    secret_dir = canary_folder(root)
+    sqlite_warehouse(secret_dir / "warehouse.db", observations("acme"))
     env = {
         "CANARY_DIR": str(secret_dir),
         "CSNB_WAREHOUSE_URL": f"sqlite:///{secret_dir / 'warehouse.db'}",
@@ -329,24 +335,42 @@ def test_secrets_in_environment_never_reach_the_report(tmp_path):
 
 @pytest.mark.parametrize("warehouse", BROKEN_WAREHOUSES)
 def test_broken_source_says_what_failed_without_its_secret(tmp_path, warehouse):
-    secret_dir = tmp_path / CANARY_DIR
-    secret_dir.mkdir()
-    (secret_dir / "data.csv").write_text(csv_text(observations("acme")), encoding="utf-8")
     plan = make_plan("acme", {"kind": "csv", "path": "${CANARY_DIR}/data.csv"}, name="Acme Logistics")
     plan["sources"]["warehouse"] = {"kind": "sql", "url": "${CSNB_WAREHOUSE_URL}"}
     # a third metric, read from a warehouse that is not there (the other two come from the CSV file)
     plan["metrics"].append({**plan["metrics"][1], "id": "tickets_closed", "name": "Tickets closed"})
     plan["metrics"][2]["source"] = "warehouse"
     root = make_project(tmp_path / "project", {"acme": plan})
+    secret_dir = canary_folder(root)
     env = {
         "CANARY_DIR": str(secret_dir),
         "CSNB_WAREHOUSE_URL": BROKEN_WAREHOUSES[warehouse](secret_dir),
         "CSNB_SECRET_TOKEN": CANARY_TOKEN,
     }
+    # By default the run fails closed: no report, and a failed run whose error names the source and
+    # metric for the team (its address may be there, to fix it: the password never is).
+    done = run_csnb("run", "acme", "--audience", "operator", cwd=root, env=env, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert not list((root / "reports").rglob("*.html"))
+    [failed] = [r for r in project_store(root).runs() if r["client"] == "acme"]
+    assert failed["status"] == "failed"
+    for message in (done.stderr, failed["error"]):
+        assert "source warehouse failed for metric tickets_closed" in message
+        assert "source data failed" not in message  # the CSV inside the project was read
+        assert CANARY_PASSWORD not in message and CANARY_TOKEN not in message
+    assert CANARY_PASSWORD not in done.stdout
+    # A plan that opts in gets its report, with a banner naming the missing source and numbers
+    plan["on_source_error"] = "report"
+    root = make_project(tmp_path / "opted-in", {"acme": plan})
+    secret_dir = canary_folder(root)
+    env["CANARY_DIR"] = str(secret_dir)
+    env["CSNB_WAREHOUSE_URL"] = BROKEN_WAREHOUSES[warehouse](secret_dir)
     html_path = run_report(root, "acme", env=env)
     text = visible_text(html_path.read_text(encoding="utf-8"))
     # the reader learns what failed, not where the secret points
-    assert "Data problems" in text and "Tickets closed: " in text
+    assert "Data missing: source “warehouse” could not be read on 31 Mar 2026, so Tickets closed is" in text
+    assert "Data problems" in text
+    assert "Tickets closed: the data could not be loaded from source 'warehouse'" in text
     canaries = (
         CANARY_DIR,
         CANARY_TOKEN,
@@ -397,7 +421,8 @@ def test_other_clients_rows_never_reach_a_report(tmp_path):
 
 def test_lead_without_a_testable_correlation_is_reported_not_fatal(tmp_path):
     # Training grows by the same 15 users every week: its period changes never vary, so whether it
-    # leads active use cannot be tested yet. The report says so; it must not fail.
+    # leads active use cannot be tested yet ("cannot tell", a third answer besides yes and no, with
+    # the reason: no variation). The report says so; it must not fail.
     steady = [
         row
         if row[1] != "users_trained"
@@ -407,4 +432,4 @@ def test_lead_without_a_testable_correlation_is_reported_not_fatal(tmp_path):
     plan = make_plan("acme", {"kind": "csv", "path": "../data/metrics.csv"}, name="Acme Logistics")
     root = make_project(tmp_path / "project", {"acme": plan}, {"data/metrics.csv": csv_text(steady)})
     text = visible_text(run_report(root, "acme").read_text(encoding="utf-8"))
-    assert "too little data yet to test whether it leads Metric" in text
+    assert "cannot tell yet whether it leads Metric (no variation)" in text
