@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test browser clean
+.PHONY: demo test test-fast lint install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ TEST_WORKERS ?= 2
 
 test: install-test browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The suite without the tests that start csnb in fresh processes, run kernels, time out or kill (about a minute).
+test-fast: install-test
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 clean:
 	rm -rf $(VENV) reports .csnb .pytest_cache .hypothesis
