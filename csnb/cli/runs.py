@@ -39,7 +39,25 @@ AddressOpt = Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST
 AsJsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Report date (default: today).")]
 AudienceOpt = Annotated[str, typer.Option(help="executive or operator.")]
-OutDirOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/).")]
+OutDirOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--out",
+        help="Output folder (default: reports/), or an fsspec URL (file://..., s3://...) the reports are "
+        "copied to.",
+    ),
+]
+CellTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cell-timeout",
+        help="Seconds allowed per cell, as Jupyter's timeout: the notebook cannot catch it and the run "
+        "fails naming the cell.",
+    ),
+]
+PdfOpt = Annotated[
+    bool, typer.Option("--pdf", help="Also write the executive edition as a one-page PDF (print layout).")
+]
 StaticOpt = Annotated[bool, typer.Option("--static", help="Plain SVG charts, no JavaScript (for e-mail).")]
 TimeoutOpt = Annotated[
     float | None,
@@ -90,6 +108,8 @@ def run(
     send: SendOpt = False,
     engine: EngineOpt = None,
     no_wait: NoWaitOpt = False,
+    cell_timeout: CellTimeoutOpt = None,
+    pdf: PdfOpt = False,
 ) -> None:
     """Run report notebooks: one client, or a batch (`--all`, `--due`, `--retry-failed`).
 
@@ -103,7 +123,8 @@ def run(
     if client is not None:
         if all_clients or due or retry_failed or clients:
             raise InputError("name one client, or use --all/--due/--retry-failed with --clients a,b")
-        _run_one(client, as_of, audience, out_dir, static, timeout, store, as_json, engine)
+        extra = _outputs(out_dir, cell_timeout, pdf)
+        _run_one(client, as_of, audience, static, timeout, store, as_json, engine, extra)
         return
     from csnb.run.batch import BatchOptions
 
@@ -123,23 +144,33 @@ def run(
         dry_run=dry_run,
         static=static,
         store_url=store,
-        out_dir=out_dir,
         wait=not no_wait,
+        **_outputs(out_dir, cell_timeout, pdf),
         **({"engine": engine} if engine else {}),
     )
     _run_batch(opts, as_json, send)
+
+
+def _outputs(out: str | None, cell_timeout: float | None, pdf: bool) -> dict[str, Any]:
+    """``--out`` as a folder or an fsspec URL, ``--cell-timeout`` and ``--pdf`` as run options."""
+    values: dict[str, Any] = {"cell_timeout": cell_timeout, "pdf": pdf}
+    if out and "://" in out:
+        values["out_url"] = out
+    elif out:
+        values["out_dir"] = Path(out)
+    return values
 
 
 def _run_one(
     client: str,
     as_of: str | None,
     audience: str,
-    out_dir: Path | None,
     static: bool,
     timeout: float | None,
     store: str | None,
     as_json: bool,
     engine: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     from csnb.run.batch import run_single
 
@@ -147,7 +178,7 @@ def _run_one(
         client,
         as_of=_date(as_of, "--as-of"),
         audience=audience,
-        out_dir=out_dir,
+        **(extra or {}),
         static=static,
         timeout=timeout,
         store_url=store,

@@ -50,15 +50,19 @@ def make_job(
     store_url: str | None = None,
     ritual: str = "",
     engine: str = DEFAULT_ENGINE,
+    cell_timeout: float | None = None,
+    out_url: str | None = None,
+    pdf: bool = False,
 ) -> Job:
     """A validated job for one client of ``project`` (raises ``PlanError`` for an invalid plan)."""
 
     check_audience(audience)
     check_engine(engine)
+    check_timeout(cell_timeout, "--cell-timeout")
     path = project.plan_path(client)
     load_plan(path)  # invalid input stops here, with exit 2, before anything is written
     job = _job(project, client, path, as_of, audience, out_dir, static, timeout, store_url, ritual)
-    return replace(job, engine=engine)
+    return replace(job, engine=engine, cell_timeout=cell_timeout, out_url=out_url, pdf=pdf)
 
 
 def _job(
@@ -304,7 +308,16 @@ def _pick(
     states = _states(store_url, list(plans), create=not opts.dry_run)
     jobs, summary.skipped = select_jobs(project, opts, plans, states, at)
     summary.planned = [
-        replace(j, store_url=store_url, batch=summary.batch, run_key=new_run_key(j), engine=opts.engine)
+        replace(
+            j,
+            store_url=store_url,
+            batch=summary.batch,
+            run_key=new_run_key(j),
+            engine=opts.engine,
+            cell_timeout=opts.cell_timeout,
+            out_url=opts.out_url,
+            pdf=opts.pdf,
+        )
         for j in jobs
     ]
     return summary.planned

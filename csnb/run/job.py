@@ -43,6 +43,9 @@ class Job:
     batch: str = ""
     engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
     deadline: float | None = None  # Unix time the batch stops the report at; its queries stop there too
+    cell_timeout: float | None = None  # seconds per cell (--cell-timeout), as Jupyter enforces it
+    out_url: str | None = None  # fsspec URL the finished report is copied to (--out s3://...)
+    pdf: bool = False  # also write the executive edition as PDF (--pdf)
 
     def result(self, status: str, duration: float, **details: Any) -> Result:
         """This job's outcome: ``ok`` or ``failed``, with the html, notebook, error or cell it has."""

@@ -38,13 +38,16 @@ class BatchOptions:
     out_dir: Path | None = None
     engine: str = DEFAULT_ENGINE
     wait: bool = True  # when another batch runs in the project: wait for it (else BusyError, exit 2)
+    cell_timeout: float | None = None  # seconds per cell, enforced by the engine as Jupyter's does
+    out_url: str | None = None  # an fsspec URL (s3://..., file://...) reports are copied to
+    pdf: bool = False  # also write each executive report as a one-page PDF
 
 
-def check_timeout(timeout: float | None) -> None:
-    """Refuse a ``--timeout`` that is not a number of seconds above 0 and at most a day."""
+def check_timeout(timeout: float | None, option: str = "--timeout") -> None:
+    """Refuse a timeout option that is not a number of seconds above 0 and at most a day."""
     if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
         raise ConfigError(
-            f"--timeout: must be a number of seconds above 0 and at most {MAX_TIMEOUT:g} (a day), "
+            f"{option}: must be a number of seconds above 0 and at most {MAX_TIMEOUT:g} (a day), "
             f"not {timeout:g}"
         )
 
@@ -75,6 +78,7 @@ def check_options(opts: BatchOptions) -> None:
         raise ConfigError("--all and --due exclude each other")
     check_jobs(opts.jobs)
     check_timeout(opts.timeout)
+    check_timeout(opts.cell_timeout, "--cell-timeout")
     if opts.at is not None and not opts.due:
         raise ConfigError("--at only applies to --due")
     check_audience(opts.audience)
