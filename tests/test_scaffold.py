@@ -24,13 +24,55 @@ def test_init_writes_a_project_that_validates(tmp_path):
     folder = tmp_path / "plans"
     written = init_project(folder)
     relative = {p.relative_to(folder).as_posix() for p in written}
-    assert {"csnb.toml", ".gitignore", "parameters/example.yaml", "data/example.csv"} <= relative
+    assert {"csnb.toml", ".gitignore", "examples/example.yaml", "data/example.csv"} <= relative
     assert (folder / "notebooks").is_dir()
     assert {"reports/", ".csnb/"} <= set((folder / ".gitignore").read_text().splitlines())
+    # the example is no client until it is copied: parameters/ is there, and empty
+    assert (folder / "parameters").is_dir() and not any((folder / "parameters").iterdir())
     no_csnb_variables = {name: None for name in os.environ if name.startswith("CSNB_")}
-    result = run_csnb("validate", cwd=folder, env=no_csnb_variables)
+    result = run_csnb("validate", "examples/example.yaml", cwd=folder, env=no_csnb_variables)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 valid, 0 invalid" in result.stdout
+    assert "1 valid, 0 invalid" in result.stdout and "warning" not in result.stdout
+
+
+@pytest.mark.slow
+def test_init_ends_with_the_next_commands_and_they_work(tmp_path):
+    result = run_csnb("init", "plans", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout.split("next:\n")[1].splitlines()
+    commands = [line.split("#")[0].strip() for line in steps]
+    assert commands == [
+        "cd plans && cp examples/example.yaml parameters/",
+        "csnb validate",
+        "csnb run example",
+    ]
+    shutil.copy(tmp_path / "plans" / "examples" / "example.yaml", tmp_path / "plans" / "parameters")
+    checked = run_csnb("validate", cwd=tmp_path / "plans")
+    assert checked.returncode == 0 and "1 valid, 0 invalid" in checked.stdout, checked.stdout
+
+
+def test_the_example_is_in_no_batch_until_it_is_copied(tmp_path):
+    from csnb.project.folder import Project
+
+    init_project(tmp_path)
+    assert Project(tmp_path).plan_paths() == []  # not in run --all, --due, send or the portfolio page
+    shutil.copy(tmp_path / "examples" / "example.yaml", tmp_path / "parameters")
+    assert [p.name for p in Project(tmp_path).plan_paths()] == ["example.yaml"]
+
+
+def test_the_example_reads_the_same_on_any_day(tmp_path):
+    from csnb.project.config import load_config
+
+    init_project(tmp_path)
+    pinned = load_config(tmp_path).as_of
+    assert pinned == dt.date(2026, 2, 25)  # within the example's data, whatever the clock says
+    shutil.copy(tmp_path / "examples" / "example.yaml", tmp_path / "parameters")
+    plan = load_plan(tmp_path / "parameters" / "example.yaml", env={})
+    snap = csnb.evaluate(plan, csnb.pull(plan, env={}), pinned)
+    # on the pinned day nothing is missed or late: M3 is under way and both metrics on track
+    assert set(snap.metrics["status"]) == {"on_track"}
+    assert list(snap.milestones["status"]) == ["done", "done", "on_track"]
+    assert snap.health.band == "green"
 
 
 def test_init_copies_every_bundled_notebook(tmp_path, repo):
@@ -47,6 +89,7 @@ def test_bundled_notebooks_in_a_checkout_are_the_repository_notebooks(repo):
 
 def test_example_plan_works_offline(tmp_path):
     init_project(tmp_path)
+    shutil.copy(tmp_path / "examples" / "example.yaml", tmp_path / "parameters")
     plan = load_plan(tmp_path / "parameters" / "example.yaml", env={})
     observations = csnb.pull(plan, env={})
     assert observations.ok, observations.errors

@@ -66,14 +66,19 @@ def schema() -> None:
 def init(
     folder: Annotated[Path, typer.Argument(help="New project folder (created; must be empty if it exists).")],
 ) -> None:
-    """Create a project folder with the bundled notebooks, a csnb.toml and an example plan.
+    """Create a project folder with the bundled notebooks, a csnb.toml and an example plan in examples/.
+
+    The example stays out of parameters/ (no batch and no e-mail picks it up) until you copy it there.
 
     Example: `csnb init my-success-plans`
     """
-    from csnb.project.scaffold import init_project
+    from csnb.project.scaffold import init_project, next_steps
 
     for path in init_project(folder):
         _say(f"wrote {path}")
+    _say("next:", "bold")
+    for line in next_steps(folder):
+        _say(f"  {line}")
 
 
 @app.command()

@@ -10,6 +10,9 @@ from csnb.errors import ConfigError, CsnbError, Issue
 from csnb.project.config import CONFIG_FILE
 
 EXAMPLE_START = "2026-01-05"  # a Monday; the example data covers 16 weeks from here
+# The example's pinned "today": M1 and M2 done, M3 under way, the lead metric ahead of its lag
+EXAMPLE_AS_OF = "2026-02-25"
+EXAMPLE_FOLDER = "examples"  # outside parameters/, so no batch and no send picks the example up
 EXAMPLE_WEEKS = 16
 TRAINED_PER_WEEK = (10, 25, 15, 30, 20, 35, 25, 20, 15, 10, 10, 5, 0, 0, 0, 0)  # training sessions on Mondays
 
@@ -17,9 +20,10 @@ CONFIG_TEXT = """\
 # csnb project settings.
 [project]
 timezone = "UTC"
-# Pin "today" to read the example plan as if on this date (its data covers January to April 2026);
-# leave it out to report on the current date.
-# as_of = "2026-03-31"
+# "today" is pinned so that the example plan (examples/example.yaml, data from January to April 2026)
+# reads the same on any day. Delete this line when your own plans go into parameters/: reports are then
+# made for the current date in each plan's time zone.
+as_of = "{as_of}"
 
 [branding]
 provider = "Customer Success"
@@ -37,9 +41,10 @@ reports/
 """
 
 EXAMPLE_PLAN = """\
-# An example client success plan. Copy it to parameters/<client>.yaml and make it yours;
-# `csnb validate` checks it and `csnb schema` gives your editor the full format.
-client: {id: example, name: Example Client, timezone: UTC}
+# An example client success plan. csnb reads plans only from parameters/, so this one is in no batch
+# and no e-mail until you copy it there (cp examples/example.yaml parameters/example.yaml); then make
+# it yours. `csnb validate` checks it and `csnb schema` gives your editor the full format.
+client: {id: example, name: Example Client, timezone: UTC, domains: [example.org]}
 
 people:
   - {id: alex, name: Alex Kim, side: provider, role: Customer Success Manager, email: alex.kim@example.com}
@@ -52,7 +57,8 @@ goals:
     metrics: [weekly_active_users]
     why: The licence renews on active use
 
-# Metric data: a CSV file with columns client, metric, date, value (relative to this file).
+# Metric data: a CSV file with columns client, metric, date, value (relative to this file;
+# the same path works from examples/ and from parameters/).
 sources:
   example: {kind: csv, path: ../data/example.csv}
 
@@ -194,9 +200,10 @@ def init_project(folder: str | os.PathLike[str]) -> list[Path]:
         written.append(path)
 
     root.mkdir(parents=True, exist_ok=True)
-    write(CONFIG_FILE, CONFIG_TEXT)
+    write(CONFIG_FILE, CONFIG_TEXT.replace("{as_of}", EXAMPLE_AS_OF))
     write(".gitignore", GITIGNORE)
-    write("parameters/example.yaml", EXAMPLE_PLAN)
+    write(f"{EXAMPLE_FOLDER}/example.yaml", EXAMPLE_PLAN)
+    (root / "parameters").mkdir(exist_ok=True)
     write("data/example.csv", example_csv())
     (root / "notebooks").mkdir(exist_ok=True)
     for notebook in notebooks:
@@ -204,3 +211,12 @@ def init_project(folder: str | os.PathLike[str]) -> list[Path]:
         shutil.copyfile(notebook, target)
         written.append(target)
     return written
+
+
+def next_steps(folder: str | os.PathLike[str]) -> list[str]:
+    """The three commands a new project runs next, from the folder ``csnb init`` was run in."""
+    return [
+        f"cd {folder} && cp {EXAMPLE_FOLDER}/example.yaml parameters/   # the example becomes a client",
+        "csnb validate                                  # every plan in parameters/",
+        "csnb run example                               # its report, in reports/example/",
+    ]
