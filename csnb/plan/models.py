@@ -78,6 +78,20 @@ class Person(Model):
     executive: bool = False
 
 
+class RecoveryAction(Model):
+    """One step of a recovery plan for a goal or milestone that is behind: what, who, by when, how far."""
+
+    action: Text
+    owner: Id = Field(description="the person who does it (a person id)")
+    due: Date
+    status: Literal["planned", "in_progress", "done"] = "planned"
+
+
+RECOVERY_HELP = (
+    "recovery actions, shown in both editions while this is behind (off track, missed, late, at risk)"
+)
+
+
 class Goal(Model):
     """A business goal in the client's words, measured by one or more metrics."""
 
@@ -85,6 +99,7 @@ class Goal(Model):
     statement: Line
     metrics: list[Id] = Field(min_length=1)
     why: Prose | None = Field(None, description="why it matters to the client; used in the summary")
+    recovery: list[RecoveryAction] = Field(default_factory=list, description=RECOVERY_HELP)
 
 
 class Point(Model):
@@ -92,6 +107,15 @@ class Point(Model):
 
     value: Number
     date: Date
+
+
+class NumberFormat(Model):
+    """How a metric's numbers read in the report; every field is optional."""
+
+    decimals: int | None = Field(None, ge=0, le=6, description="digits after the decimal point")
+    percent: bool = Field(False, description="the value is a share (0.53) shown as 53%")
+    currency: bool = Field(False, description="the value is money, shown in the project's currency")
+    unit: OptLine | None = Field(None, description="how the unit reads after a number (default: `unit`)")
 
 
 class Metric(Model):
@@ -104,6 +128,7 @@ class Metric(Model):
         default_factory=list, description="on a lead metric: the lag metrics it should move"
     )
     unit: OptLine = ""
+    format: NumberFormat = Field(default_factory=NumberFormat)
     direction: Literal["up", "down"] = "up"
     source: Id
     query: Prose | None = Field(None, max_length=20000)
@@ -196,6 +221,7 @@ class Milestone(Model):
     client_inputs: list[ClientInput] = Field(default_factory=list)
     tags: list[Line] = Field(default_factory=list)
     description: Prose | None = None
+    recovery: list[RecoveryAction] = Field(default_factory=list, description=RECOVERY_HELP)
 
 
 class Trigger(Model):

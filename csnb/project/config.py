@@ -24,6 +24,52 @@ class Branding:
 
 
 @dataclass(frozen=True)
+class ReportStyle:
+    """How client pages write money and numbers: an ISO 4217 currency and a locale (``[report]``)."""
+
+    currency: str = "GBP"
+    locale: str = "en_GB"
+
+
+def _report_style(table: Any, path: Path) -> ReportStyle:
+    """``[report]`` of csnb.toml, each value checked against Babel's locale data."""
+    from babel.core import Locale, UnknownLocaleError
+    from babel.numbers import is_currency
+
+    table = table if isinstance(table, dict) else {}
+    style = ReportStyle()
+    currency = table.get("currency", style.currency)
+    if not isinstance(currency, str) or not is_currency(currency.upper()):
+        raise ConfigError(
+            [
+                Issue(
+                    str(path),
+                    0,
+                    0,
+                    "report.currency",
+                    f"unknown currency {currency!r} (use GBP, EUR, USD, ...)",
+                )
+            ]
+        )
+    locale = table.get("locale", style.locale)
+    try:
+        Locale.parse(str(locale).replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ConfigError(
+            [
+                Issue(
+                    str(path),
+                    0,
+                    0,
+                    "report.locale",
+                    f"unknown locale {locale!r} (use en_GB, en_US, de_DE, ...)",
+                )
+            ]
+        ) from None
+    return ReportStyle(currency=currency.upper(), locale=str(locale).replace("-", "_"))
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one csnb project folder."""
 
@@ -32,6 +78,7 @@ class Config:
     store: str | None = None
     as_of: dt.date | None = None  # pins "today" (the demo uses it so its statuses never drift)
     branding: Branding = field(default_factory=Branding)
+    report: ReportStyle = field(default_factory=ReportStyle)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,5 +149,6 @@ def load_config(root: Path | None = None) -> Config:
         store=data.get("store", {}).get("url"),
         as_of=as_of,
         branding=Branding(**known_brand),
+        report=_report_style(data.get("report"), path),
         extra=data,
     )

@@ -21,7 +21,8 @@ from csnb.report import sections as report_sections
 from csnb.store.runs import Store
 
 AUDIENCES = {
-    "executive": ("header", "summary", "metrics"),
+    # the executive edition is the one-pager; its full charts live in the operator edition
+    "executive": ("header", "summary"),
     "operator": (
         "header",
         "summary",
@@ -47,6 +48,8 @@ class Report:
     freshness: pd.DataFrame
     branding: dict[str, Any] = field(default_factory=dict)
     lessons: list[dict[str, Any]] = field(default_factory=list)
+    currency: str = "GBP"  # csnb.toml [report]: how money and numbers read
+    locale: str = "en_GB"
 
     @property
     def as_of(self) -> dt.date:
@@ -133,4 +136,6 @@ def prepare(
         freshness=assessed.observations.freshness,
         branding=branding,
         lessons=lessons,
+        currency=config.report.currency,
+        locale=config.report.locale,
     )

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from csnb.indicators.evaluation import SEVERITY
-from csnb.indicators.health import cap_reason
-from csnb.indicators.inputs import needed_from_client
 from csnb.plan.cadence import next_dates
-from csnb.report import charts, timeline
+from csnb.report import charts, onepager, timeline
 from csnb.report import html as sections
 from csnb.report.html import fmt
+from csnb.report.spark import sparkline
 from csnb.report.texts import (
     RULES,
-    change_lines,
     forecast_text,
     freshness_text,
-    goal_detail,
     health_reasons,
     missing_lines,
-    why_lines,
 )
 
 if TYPE_CHECKING:
     from csnb.report.build import Report
 
-UPCOMING_DAYS = 21  # "what comes next" looks three weeks ahead
 BANNER_META = "csnb_failed_sources"  # output metadata of a header that carries the source-error banner
 BANNER_CLASS = "csnb-banner"
 
@@ -60,75 +54,28 @@ def _header(r: Report) -> str:
     )
 
 
-def _inputs(r: Report) -> list[str]:
-    """Needed from you: open and overdue inputs of milestones not done, overdue first, with days overdue."""
-    out = []
-    for ci in needed_from_client(r.snapshot.inputs).to_dict("records"):
-        who = f" ({r.person(ci['owner'])})" if ci["owner"] else ""
-        when = (
-            f", overdue by {ci['days_overdue']} day{'s' if ci['days_overdue'] != 1 else ''} "
-            f"(needed by {sections.day(ci['needed_by'])})"
-            if ci["status"] == "overdue"
-            else (f", needed by {sections.day(ci['needed_by'])}" if ci["needed_by"] else "")
-        )
-        out.append(f"{ci['description']}{who}{when}")
-    return out
-
-
-def _next(r: Report) -> dict[str, Any]:
-    ms = r.snapshot.milestones
-    horizon = r.as_of + dt.timedelta(days=UPCOMING_DAYS)
-    upcoming = ms[(ms["status"] != "done") & (ms["due"] <= horizon)].sort_values("due") if len(ms) else ms
-    inputs = _inputs(r)
-    escalations = [
-        f"risk triggered — {row['description']}; contingency: {row['contingency']}"
-        for _, row in r.snapshot.risks.iterrows()
-        if row["status"] == "triggered"
+def summary_context(r: Report) -> dict[str, Any]:
+    """What the summary template needs: the one-pager, its sparklines, and the operator's extras."""
+    data = onepager.one_pager(r)
+    sparks = [
+        sparkline(g["spark"], onepager.BAND_STYLE[g["band"]][0], f"Trend of {g.get('metric', g['name'])}")
+        for g in data["goals"]
     ]
-    escalations += (
-        [
-            f"{row['title']} is late (due {sections.day(row['due'])})"
-            for _, row in ms.iterrows()
-            if row["status"] == "late"
-        ]
-        if len(ms)
-        else []
-    )
+    operator = r.audience == "operator"
+    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
+    details = {"reasons": health_reasons(r), "missing": missing_lines(r, names)} if operator else None
     return {
-        "upcoming": [
-            {"title": m["title"], "due": m["due"], "owner": r.person(m["owner"]), "status": m["status"]}
-            for _, m in upcoming.head(5).iterrows()
-        ]
-        if len(ms)
-        else [],
-        "inputs": inputs,
-        "escalations": escalations,
+        "p": data,
+        "sparks": sparks,
+        "styles": onepager.BAND_STYLE,
+        # the CSM's to-do, never the client's: the executive edition shows no empty promise
+        "gaps": onepager.recovery_gaps(r) if operator else [],
+        "details": details,
     }
 
 
 def _summary(r: Report) -> str:
-    h = r.snapshot.health
-    names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
-    # worst first: a missed goal is the first thing the reader sees, whatever its place in the plan
-    goals = [
-        {"statement": g["statement"], "status": g["status"], "detail": goal_detail(r, g["metrics"])}
-        for g in sorted(r.snapshot.goals.to_dict("records"), key=lambda g: -SEVERITY.get(g["status"], 0))
-    ]
-    return sections.render(
-        "summary",
-        health={
-            "score": h.score,
-            "band": h.band,
-            "reasons": health_reasons(r),
-            "capped": [cap_reason(c) for c in h.capped_by],
-            "missing": missing_lines(r, names),
-        },
-        goals=goals,
-        changed=change_lines(r),
-        why=why_lines(r),
-        first=r.diff.first,
-        **_next(r),
-    )
+    return sections.render("summary", **summary_context(r))
 
 
 def _lead_note(r: Report, metric: str) -> str:
@@ -376,6 +323,9 @@ def show(r: Report, section: str) -> None:
                 timeline.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
             )
         display(HTML(_checklist(r)))
+    elif section == "summary":
+        # the one-pager's data rides beside its HTML: the e-mail is built from it, exporters skip the mimetype
+        display({"text/html": html(r, section), onepager.ONEPAGER_MIME: onepager.one_pager(r)}, raw=True)
     elif section == "header" and r.failed_sources:
         # the mark lets delivery refuse a message that lost the banner on its way (DESIGN: never sent without)
         display(HTML(html(r, section)), metadata={BANNER_META: [b["source"] for b in banner(r)]})
