@@ -10,6 +10,7 @@ from csnb.demo.plans.common import (
     PROVIDER,
     WAREHOUSE_URL,
     D,
+    action,
     cadence,
     check,
     crit,
@@ -40,6 +41,17 @@ def acme_plan() -> dict[str, Any]:
                 "statement": "Reduce manual routing time by 40% within 60 days",
                 "metrics": ["routing_minutes"],
                 "why": "Dispatchers spend the morning routing instead of on exceptions",
+                "recovery": [
+                    action(
+                        "Review every manual override with the north depot dispatchers", "dana", "2026-10-20"
+                    ),
+                    action(
+                        "Turn on engine planning for the two remaining routes of the north depot",
+                        "jordan",
+                        "2026-10-23",
+                        "in_progress",
+                    ),
+                ],
             },
             {
                 "id": "on-time",

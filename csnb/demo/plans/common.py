@@ -93,6 +93,11 @@ def milestone(
     }
 
 
+def action(text: str, owner: str, due: str, status: str = "planned") -> dict[str, Any]:
+    """One recovery action for a goal or milestone that is behind."""
+    return {"action": text, "owner": owner, "due": D(due), "status": status}
+
+
 PROVIDER = [
     person("dana", "Dana Ortiz", "provider", "Customer Success Manager", "dana.ortiz@example.com"),
     person("priya", "Priya Nair", "provider", "Head of Customer Success", "priya.nair@example.com", True),

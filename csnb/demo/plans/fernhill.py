@@ -10,6 +10,7 @@ from csnb.demo.plans.common import (
     PROVIDER,
     WAREHOUSE_URL,
     D,
+    action,
     cadence,
     check,
     crit,
@@ -47,6 +48,18 @@ def fernhill_plan() -> dict[str, Any]:
                 "statement": "Every store's sales data in the platform by the end of October",
                 "metrics": ["stores_connected"],
                 "why": "Without all stores the chain-wide reports are wrong",
+                "recovery": [
+                    action(
+                        "Load nightly CSV exports from the stores still waiting for the API",
+                        "sam",
+                        "2026-10-22",
+                    ),
+                    action(
+                        "Escalate API access with the point-of-sale vendor's account team",
+                        "helen",
+                        "2026-10-19",
+                    ),
+                ],
             },
             {
                 "id": "adoption",
@@ -139,6 +152,11 @@ def fernhill_plan() -> dict[str, Any]:
                         "needed_by": D("2026-09-21"),
                         "received_on": D("2026-10-05"),
                     }
+                ],
+                recovery=[
+                    action(
+                        "Connect the eight stores whose API keys arrived on 5 October", "sam", "2026-10-21"
+                    ),
                 ],
             ),
             milestone(

@@ -10,6 +10,7 @@ from csnb.demo.plans.common import (
     PROVIDER,
     WAREHOUSE_URL,
     D,
+    action,
     cadence,
     check,
     crit,
@@ -49,6 +50,19 @@ def northwind_plan() -> dict[str, Any]:
                 "statement": "+15% calls per agent within 30 days of the first campaign",
                 "metrics": ["calls_per_agent", "avg_handle_time"],
                 "why": "Pays for the platform: the same team handles the new retail client's volume",
+                "recovery": [
+                    action(
+                        "Coach the 20 agents with the longest handle times",
+                        "tomas",
+                        "2026-10-30",
+                        "in_progress",
+                    ),
+                    action(
+                        "Agree a new target date for calls per agent at the monthly review",
+                        "dana",
+                        "2026-11-03",
+                    ),
+                ],
             },
             {
                 "id": "service",
