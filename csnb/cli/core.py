@@ -111,13 +111,23 @@ def status(
     """
     from csnb.cli.status import exit_code, print_status
     from csnb.indicators.portfolio import portfolio_status
+    from csnb.project.clock import today
+    from csnb.project.folder import Project
 
     if not client and not all_clients:
         raise InputError("name a client or pass --all")
-    result = portfolio_status(None if all_clients else [client], _date(as_of, "--as-of"))
+    project = Project()
+    plans = {p.client.id: p for p in project.plans} if all_clients else {client: project.plan(client)}
+    # one client is read on its own time zone's calendar; a portfolio on the project's (csnb.toml)
+    day = _date(as_of, "--as-of") or today(project.config, None if all_clients else plans[client])
+    result = portfolio_status(None if all_clients else [client], day)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:
+        for c in result["clients"]:  # what the tables name beside each value: units of time, goal metrics
+            plan = plans[c["client"]]
+            c["frequencies"] = {m.id: m.frequency for m in plan.metrics}
+            c["goal_metrics"] = {g.id: list(g.metrics) for g in plan.goals}
         print_status(result, out, err)
     code = exit_code(result, err if as_json else None)  # 1: a failed source, named on stderr
     if code:

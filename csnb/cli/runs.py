@@ -172,11 +172,14 @@ def _run_one(
     engine: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
+    from csnb.project.folder import Project, display_path
     from csnb.run.batch import run_single
 
+    project = Project()
+    day = _date(as_of, "--as-of") or _today(project, client)
     result = run_single(
         client,
-        as_of=_date(as_of, "--as-of"),
+        as_of=day,
         audience=audience,
         **(extra or {}),
         static=static,
@@ -184,16 +187,56 @@ def _run_one(
         store_url=store,
         **({"engine": engine} if engine else {}),
     )
+    index, index_error = _refresh_portfolio(project, store, (extra or {}).get("out_dir"))
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        sys.stdout.write(json.dumps({**result.to_dict(), "index": index}, indent=2) + "\n")
     elif result.status == "ok":
-        _say(f"ok {result.client}: {result.html} ({result.duration:.1f} s)", "green")
+        where = display_path(Path(result.html)) if result.html else "(no file)"
+        _say(
+            f"ok {result.client}: {audience} report for {result.as_of} -> {where} ({result.duration:.1f} s)",
+            "green",
+        )
     else:
         _say(f"failed {result.error}", "red", err)
         if result.notebook:
             _say(f"executed notebook kept for debugging: {result.notebook}", None, err)
-    if result.status != "ok":
+    if not as_json and index:
+        _say(f"portfolio: {display_path(Path(index))}")
+    if index_error:
+        _say(f"portfolio page not written: {index_error}", "red", err)
+    if result.status != "ok" or index_error:
         raise typer.Exit(1)
+
+
+def _today(project: Any, client: str) -> Any:
+    """Today in the client's time zone (its plan's, else csnb.toml's) or the project's pinned date."""
+    from csnb.project.clock import today
+
+    return today(project.config, project.plan(client))
+
+
+def _refresh_portfolio(
+    project: Any, store: str | None, out_dir: Path | None
+) -> tuple[str | None, str | None]:
+    """Rewrite ``reports/index.html`` as a batch does, so a one-client run shows on it at once.
+
+    Plans that do not load are left off the page (``csnb validate`` names their problems).
+    """
+    from csnb.errors import CsnbError, OutputError
+    from csnb.plan.load import load_plan
+    from csnb.render.portfolio import write_index
+
+    plans = {}
+    for path in project.plan_paths():
+        try:
+            plans[path.stem] = load_plan(path)
+        except CsnbError:
+            continue
+    folder = Path(out_dir or project.config.reports)
+    try:
+        return str(write_index(project, store or project.config.store_url, plans, folder)), None
+    except OutputError as exc:  # the report is made and recorded; only the page is missing
+        return None, str(exc)
 
 
 def _run_batch(opts: Any, as_json: bool, send: bool = False) -> None:

@@ -44,6 +44,42 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
+def _with_unit(value: Any, unit: str | None) -> str:
+    """'195.9 users', '98.2 %'; a value without a unit stays a bare number."""
+    if value is None:
+        return "—"
+    return f"{_num(value)} {unit}" if unit else _num(value)
+
+
+def _days(n: float) -> str:
+    return f"{n:+.0f} day" if abs(n) == 1 else f"{n:+.0f} days"
+
+
+PERIODS = {"day": ("day", "days"), "week": ("week", "weeks"), "month": ("month", "months")}
+
+
+def _periods(n: int, frequency: str | None) -> str:
+    """'1 week', '0 weeks', '2 months': a shift of the lead check in its metric's periods."""
+    one, many = PERIODS.get(frequency or "", ("period", "periods"))
+    return f"{n} {one if n == 1 else many}"
+
+
+def _forecast(m: dict[str, Any], as_of: str) -> str:
+    """When the trend reaches the target; never a date before as_of (a metric not achieved that has not
+    reached its target by now has no forecast in the past)."""
+    if m.get("status") == "achieved":
+        return "reached"
+    date = m.get("forecast_date")
+    if date is None or str(date) < as_of:
+        return "not on course" if m.get("status") not in ("no_data", "error") else "—"
+    return str(date)
+
+
+def status_console(console: Console) -> Console:
+    """``console``, or for a pipe or a file (which have no width) one wide enough that nothing is cut."""
+    return console if console.is_terminal else Console(width=160, highlight=False, file=console.file)
+
+
 def exit_code(result: dict[str, Any], console: Console | None = None) -> int:
     """1 when a data source failed for any client (its statuses are not the whole truth), else 0.
 
@@ -56,7 +92,11 @@ def exit_code(result: dict[str, Any], console: Console | None = None) -> int:
 
 
 def print_status(result: dict[str, Any], console: Console, errors: Console | None = None) -> None:
-    """Print the status result as rich tables (user strings are shown as plain text, never markup)."""
+    """Print the status result as rich tables (user strings are shown as plain text, never markup).
+
+    Goals come first, then metrics, milestones and risks; tables wrap long cells instead of cutting them.
+    """
+    console = status_console(console)
     for c in result["clients"]:
         h = c["health"]
         console.print(
@@ -68,7 +108,7 @@ def print_status(result: dict[str, Any], console: Console, errors: Console | Non
         )
         for line in _health_lines(h):
             console.print(Text(line, style="yellow"))
-        for table in (_metrics(c), _milestones(c), _risks(c)):
+        for table in (_goals(c), _metrics(c, result["as_of"]), _milestones(c), _risks(c)):
             console.print(table)
         for line in _lead_lines(c) + _input_lines(c):
             console.print(Text(line))
@@ -115,46 +155,46 @@ def _as_of_text(m: dict[str, Any]) -> Text:
     return Text(text)
 
 
-def _metrics(c: dict[str, Any]) -> Table:
-    table = Table(
-        "metric",
-        "kind",
-        "current",
-        "target",
-        "progress",
-        "expected",
-        "status",
-        "data as of",
-        "forecast",
-        title="Metrics",
-        title_justify="left",
+def _table(title: str, *columns: str) -> Table:
+    """A table whose cells wrap (and fold long words) rather than end in '…'."""
+    table = Table(title=title, title_justify="left")
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def _goals(c: dict[str, Any]) -> Table:
+    table = _table("Goals", "goal", "statement", "status", "measured by")
+    by_goal = {g: m for g, m in (c.get("goal_metrics") or {}).items()}
+    for g in c.get("goals", []):
+        table.add_row(
+            Text(g["goal"]),
+            Text(g["statement"]),
+            _badge(g["status"]),
+            Text(", ".join(by_goal.get(g["goal"], []))),
+        )
+    return table
+
+
+def _metrics(c: dict[str, Any], as_of: str) -> Table:
+    table = _table(
+        "Metrics", "metric", "current", "target", "progress (expected)", "status", "data as of", "forecast"
     )
     for m in c["metrics"]:
         table.add_row(
-            Text(m["name"]),
-            m["kind"],
-            _num(m["current"]),
-            _num(m["target"]),
-            _pct(m["progress"]),
-            _pct(m["expected"]),
+            Text(f"{m['name']} ({m['kind']})"),
+            Text(_with_unit(m["current"], m.get("unit"))),
+            Text(_with_unit(m["target"], m.get("unit"))),
+            f"{_pct(m['progress'])} ({_pct(m['expected'])})",
             _badge(m["status"]),
             _as_of_text(m),
-            m["forecast_date"] or "—",
+            _forecast(m, as_of),
         )
     return table
 
 
 def _milestones(c: dict[str, Any]) -> Table:
-    ms = Table(
-        "milestone",
-        "title",
-        "due",
-        "status",
-        "achieved",
-        "slip",
-        title="Milestones",
-        title_justify="left",
-    )
+    ms = _table("Milestones", "milestone", "title", "due", "status", "achieved", "slip")
     for m in c["milestones"]:
         ms.add_row(
             Text(m["milestone"]),
@@ -162,28 +202,31 @@ def _milestones(c: dict[str, Any]) -> Table:
             m["due"],
             _badge(m["status"]),
             m["achieved_on"] or "—",
-            "—" if m["slip_days"] is None else f"{m['slip_days']:+.0f} d",
+            "—" if m["slip_days"] is None else _days(m["slip_days"]),
         )
     return ms
 
 
 def _risks(c: dict[str, Any]) -> Table:
-    risks = Table("risk", "description", "status", title="Risks", title_justify="left")
+    risks = _table("Risks", "risk", "description", "status")
     for r in c["risks"]:
         risks.add_row(Text(r["risk"]), Text(r["description"]), _badge(r["status"]))
     return risks
 
 
 def _lead_lines(c: dict[str, Any]) -> list[str]:
+    """'lead a -> b: leads by 1 week (correlation r = 0.98)': the shift in the lag's periods."""
     lines = []
+    frequency = c.get("frequencies") or {}
     for lc in c["lead_checks"]:
         verdict = (
             f"cannot tell ({lc.get('reason') or 'too few points'})"
             if lc["predicts"] is None
             else (
-                f"leads by {lc['best_shift']} (r={lc['best_r']:.2f})"
+                f"leads by {_periods(int(lc['best_shift']), frequency.get(lc['lag']))} "
+                f"(correlation of changes r = {lc['best_r']:.2f})"
                 if lc["predicts"]
-                else f"predicts nothing (best r={lc['best_r']:.2f})"
+                else f"predicts nothing (best correlation of changes r = {lc['best_r']:.2f})"
             )
         )
         lines.append(f"lead {lc['lead']} -> {lc['lag']}: {verdict}")
