@@ -8,15 +8,16 @@ import pandas as pd
 
 from csnb.indicators.evaluation import SEVERITY
 from csnb.plan.cadence import next_dates
-from csnb.report import charts, onepager, timeline
+from csnb.report import charts, onepager, timeline, words
 from csnb.report import html as sections
-from csnb.report.html import fmt
+from csnb.report.formats import day, days, money
 from csnb.report.spark import sparkline
 from csnb.report.texts import (
     RULES,
     forecast_text,
     freshness_text,
     health_reasons,
+    lead_findings,
     missing_lines,
 )
 
@@ -78,21 +79,6 @@ def _summary(r: Report) -> str:
     return sections.render("summary", **summary_context(r))
 
 
-def _lead_note(r: Report, metric: str) -> str:
-    checks = r.snapshot.lead_checks
-    notes = []
-    # records, not iterrows: a row Series would turn None into NaN under pandas' string inference
-    for c in checks[checks["lead"] == metric].to_dict("records"):
-        lag = r.snapshot.metrics.set_index("metric").loc[c["lag"], "name"]
-        if c["predicts"] is None or pd.isna(c["predicts"]) or pd.isna(c["best_shift"]):
-            notes.append(f"cannot tell yet whether it leads {lag} ({c.get('reason') or 'too few points'})")
-        elif c["predicts"]:
-            notes.append(f"moves {lag} {int(c['best_shift'])} period(s) later (r = {c['best_r']:.2f})")
-        else:
-            notes.append(f"does not predict {lag} (best r = {c['best_r']:.2f}): review this lead indicator")
-    return "; ".join(notes)
-
-
 def metric_blocks(r: Report) -> list[tuple[str, dict[str, Any]]]:
     """(HTML caption, metric row) per metric: lead indicators first, then lag; worst status first in each."""
     m = r.snapshot.metrics.assign(
@@ -109,34 +95,41 @@ def metric_blocks(r: Report) -> list[tuple[str, dict[str, Any]]]:
             else None
         )
         data = dict(row)
+        mid = row["metric"]
         data.update(
             forecast=row["forecast_date"],
             forecast_text=forecast_text(row),
             freshness=freshness_text(row),
-            lead_note=_lead_note(r, row["metric"]) if row["kind"] == "lead" else "",
+            # the lead analysis (links and delays) is the CSM's: it lives in the appendix, in words
+            lead_note="",
+            # numbers already in the metric's own format (the template's fmt passes text through)
+            current=words.value(r, mid, row["current"]),
+            baseline=words.value(r, mid, row["baseline"]),
+            target=words.value(r, mid, row["target"]),
+            unit="",
+            status_word=words.status_word(row["status"]),
+            source_name=words.source_name(r.plan.metric(mid).source),
         )
         out.append((sections.render("metric", m=data, heading=heading, intro=intro), row))
     return out
 
 
+def _slip(slip: float) -> str:
+    """'1 day late', '3 days early', 'on the due date'; nothing when the milestone is not done."""
+    if slip != slip:
+        return ""
+    if slip == 0:
+        return "on the due date"
+    return f"{days(abs(int(slip)))} {'late' if slip > 0 else 'early'}"
+
+
 def _checklist(r: Report) -> str:
     crit = r.snapshot.criteria
-    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"], strict=False))
+    titles = dict(zip(r.snapshot.milestones["milestone"], r.snapshot.milestones["title"], strict=False))
     rows = []
     for _, m in r.snapshot.milestones.iterrows():
         cs = crit[crit["milestone"] == m["milestone"]]
-        slip = m["slip_days"]
-        slip_text = (
-            ""
-            if slip != slip
-            else (
-                f"{int(slip)} days late"
-                if slip > 0
-                else f"{-int(slip)} days early"
-                if slip < 0
-                else "on the due date"
-            )
-        )
+        slip_text = _slip(m["slip_days"])
         rows.append(
             {
                 "title": m["title"],
@@ -147,16 +140,19 @@ def _checklist(r: Report) -> str:
                 "leap": bool(m["leap"]),
                 "achieved_on": m["achieved_on"],
                 "slip": slip_text,
-                "blocked_by": ", ".join(m["blocked_by"]) if m["status"] == "blocked" else "",
+                "blocked_by": ", ".join(titles.get(b, b) for b in m["blocked_by"])
+                if m["status"] == "blocked"
+                else "",
                 "criteria": [
                     {
-                        "label": c["label"],
-                        "holds": bool(c["holds"]),
-                        "current": fmt(c["current"], units.get(c["metric"], ""))
+                        # a sentence, not "routing_minutes <= 450": the client reads the metric's name
+                        "label": words.criterion(r, c["metric"], c["op"], c["value"], c["label"])
                         if c["kind"] == "metric"
-                        else "",
+                        else c["label"],
+                        "holds": bool(c["holds"]),
+                        "current": words.value(r, c["metric"], c["current"]) if c["kind"] == "metric" else "",
                     }
-                    for _, c in cs.iterrows()
+                    for c in cs.to_dict("records")
                 ],
             }
         )
@@ -199,11 +195,13 @@ def _operations(r: Report) -> str:
             **row,
             "owner": r.person(row["owner"]),
             "trigger": (
-                f"{row['metric']} {row['op']} {fmt(row['value'])}"
-                + (f" after {sections.day(row['after'])}" if row["after"] else "")
+                words.criterion(r, row["metric"], row["op"], row["value"], None)
+                + (f" after {day(row['after'])}" if row["after"] else "")
             )
             if row["metric"]
             else "—",
+            "likelihood": str(row["likelihood"]).capitalize(),
+            "impact": str(row["impact"]),
         }
         for row in _records(r.snapshot.risks)
     ]
@@ -215,24 +213,27 @@ def _operations(r: Report) -> str:
             "impact": ", ".join(
                 x
                 for x in (
-                    f"{c.impact.days:+d} days" if c.impact.days else "",
-                    f"cost {fmt(c.impact.cost)}" if c.impact.cost else "",
+                    f"{days(abs(c.impact.days))} {'later' if c.impact.days > 0 else 'earlier'}"
+                    if c.impact.days
+                    else "",
+                    f"costs {money(c.impact.cost, r.currency, r.locale)}" if c.impact.cost else "",
                     c.impact.scope or "",
                 )
                 if x
             )
             or "—",
-            "status": c.status,
+            "status": words.status_word(c.status),
             "decided_on": c.decided_on,
         }
         for c in r.plan.changes
     ]
     cadence = [
         {
-            "ritual": c.ritual,
-            "audience": c.audience,
-            "channel": c.channel,
-            "next": [f"{d:%a %-d %b %H:%M}" for d in next_dates(r.plan, c, r.as_of)],
+            "ritual": words.humanize(c.ritual),
+            "audience": f"{c.audience.capitalize()} edition",
+            "channel": words.humanize(c.channel),
+            # the one date format, with the weekday and time a meeting needs
+            "next": [f"{d:%a} {day(d)}, {d:%H:%M}" for d in next_dates(r.plan, c, r.as_of)],
         }
         for c in r.plan.cadence
     ]
@@ -257,36 +258,40 @@ def _age(r: Report, metric: str) -> str:
     if not len(rows) or pd.isna(rows["age_days"].iloc[0]):
         return "—"
     age, limit = int(rows["age_days"].iloc[0]), int(rows["max_age"].iloc[0])
-    text = f"{age} day{'s' if age != 1 else ''}"
-    return f"{text} (stale, limit {limit})" if bool(rows["stale"].iloc[0]) else text
+    text = days(age)
+    return f"{text} (older than its limit of {days(limit)})" if bool(rows["stale"].iloc[0]) else text
 
 
 def _appendix(r: Report) -> str:
     names = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["name"], strict=False))
-    units = dict(zip(r.snapshot.metrics["metric"], r.snapshot.metrics["unit"], strict=False))
     tables = [
         {
             "name": names[m],
-            "unit": units[m],
+            "unit": "",
             "rows": [
-                {"date": d.date(), "value": v}
+                {"date": d.date(), "value": words.value(r, m, v)}
                 for d, v in zip(g["date"].tail(12), g["value"].tail(12), strict=False)
             ],
         }
         for m, g in r.snapshot.series.groupby("metric", sort=False)
     ]
     fresh = [
-        {**f, "metric": names.get(f["metric"], f["metric"]), "age": _age(r, f["metric"])}
+        {
+            **f,
+            "source": words.source_name(f["source"]),
+            "metric": names.get(f["metric"], words.humanize(f["metric"])),
+            "age": _age(r, f["metric"]),
+        }
         for f in _records(r.freshness)
     ]
     # the client sees which numbers are missing, never connection details (hosts, paths, users): those
     # stay with the team, in `csnb status` and the run log
     errors = [
-        f"{names.get(e.metric, e.metric) if e.metric else 'Every metric'}: the data could not be loaded "
-        f"from source {e.source!r}; the team has the details."
+        f"{names.get(e.metric, words.humanize(e.metric)) if e.metric else 'Every metric'}: the data could "
+        f"not be loaded from source “{words.source_name(e.source)}”; the team has the details."
         for e in r.snapshot.source_errors
     ]
-    return sections.render("appendix", freshness=fresh, tables=tables, errors=errors)
+    return sections.render("appendix", freshness=fresh, tables=tables, errors=errors, leads=lead_findings(r))
 
 
 def html(r: Report, section: str) -> str:

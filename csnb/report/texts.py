@@ -9,7 +9,8 @@ import pandas as pd
 
 from csnb.indicators.evaluation import SEVERITY
 from csnb.indicators.milestones import compare
-from csnb.report.html import STATUS_LABELS, day, fmt
+from csnb.report.formats import day, days, plural
+from csnb.report.words import status_word, value
 
 if TYPE_CHECKING:
     from csnb.report.build import Report
@@ -41,7 +42,7 @@ RULES = [
     (
         "Stale",
         "Data older than the metric's freshness limit (2 days for daily, 10 for weekly, 35 for monthly "
-        "metrics unless the plan sets freshness_days) is shown as “N days old”: its status is kept but "
+        "metrics unless the plan sets another limit) is shown as “N days old”: its status is kept but "
         "not counted in the health score.",
     ),
     ("Achieved", "Progress has reached 100%."),
@@ -66,9 +67,9 @@ RULES = [
     ),
     (
         "Lead check",
-        "For a lead metric, the correlation of its period-to-period changes with those of the outcome it "
-        "should move, tried at several shifts; below r = 0.3 the lead is flagged as predicting nothing, and "
-        "with too few points or no variation the answer is “cannot tell”.",
+        "For a lead metric, how closely its rises and falls are followed by those of the outcome it should "
+        "move, allowing a delay of a few periods. A weak link is flagged as predicting nothing; with too few "
+        "points or no variation the answer is “cannot tell yet”. The details are in the appendix.",
     ),
     (
         "Milestone done",
@@ -123,7 +124,7 @@ def health_reasons(report: Report) -> list[str]:
     out = []
     for _, row in low.head(4).iterrows():
         name = titles.get(row["input"]) if row["kind"] == "milestone" else names.get(row["input"])
-        out.append(f"{name or row['input']}: {STATUS_LABELS.get(row['status'], row['status']).lower()}")
+        out.append(f"{name or row['input']}: {status_word(row['status']).lower()}")
     if not out and report.snapshot.health.score is not None:
         out.append("Every scored metric and milestone is on track or done.")
     return out
@@ -140,7 +141,7 @@ def missing_lines(report: Report, names: dict[str, str]) -> list[str]:
             continue
         text = why.get(reason, "")
         if reason == "stale":
-            text = f"data {int(metrics.loc[name, 'age_days'])} days old"
+            text = f"data {days(int(metrics.loc[name, 'age_days']))} old"
         out.append(f"{names.get(name, name)} ({text})")
     return out
 
@@ -151,7 +152,7 @@ def freshness_text(row: Any) -> str:
     if newest is None or (isinstance(newest, float) and newest != newest):
         return ""
     stale = bool(row.get("stale"))
-    return f"data as of {day(newest)}" + (f" ({int(row['age_days'])} days old)" if stale else "")
+    return f"data as of {day(newest)}" + (f" ({days(int(row['age_days']))} old)" if stale else "")
 
 
 def forecast_text(row: Any) -> str:
@@ -175,8 +176,8 @@ def goal_detail(report: Report, metric_ids: tuple[str, ...]) -> str:
         if mid in m.index:
             r = m.loc[mid]
             parts.append(
-                f"{r['name']}: {fmt(r['current'], r['unit'])} → target {fmt(r['target'], r['unit'])} "
-                f"by {r['target_date']:%-d %b}"
+                f"{r['name']}: {value(report, mid, r['current'])} → target {value(report, mid, r['target'])} "
+                f"by {day(r['target_date'])}"
             )
     return "; ".join(parts)
 
@@ -186,17 +187,17 @@ def change_lines(report: Report) -> list[str]:
     d, out = report.diff, []
     if d.first:
         return out
-    if d.health_before is not None and d.health_after is not None and d.health_before != d.health_after:
-        out.append(f"Health {fmt(d.health_before)} → {fmt(d.health_after)}.")
+    before, after = d.health_before, d.health_after
+    # whole points, as the score is shown: 62.5 -> 63 is "no change" only when both round the same
+    if before is not None and after is not None and round(before) != round(after):
+        out.append(f"Health {round(before):d} → {round(after):d} out of 100.")
     for mv in d.moves:
-        out.append(
-            f"{mv.name}: {STATUS_LABELS.get(mv.before or '', mv.before or 'new')} → "
-            f"{STATUS_LABELS.get(mv.after, mv.after)}."
-        )
-    units = dict(zip(report.snapshot.metrics["metric"], report.snapshot.metrics["unit"], strict=False))
+        was = status_word(mv.before) if mv.before else "New"
+        out.append(f"{mv.name}: {was} → {status_word(mv.after)}.")
     for mv in d.deltas:
         if mv.delta and mv not in d.moves:
-            out.append(f"{mv.name} {'+' if mv.delta > 0 else '−'}{fmt(abs(mv.delta), units.get(mv.id, ''))}.")
+            way = "up" if mv.delta > 0 else "down"
+            out.append(f"{mv.name} {way} {value(report, mv.id, abs(mv.delta))}.")
     out += [f"{mv.name}: no new data since {day(_date(mv.after))}." for mv in d.went_stale]
     out += [f"Milestone completed: {mv.name}." for mv in d.completed]
     risks = dict(zip(report.snapshot.risks["risk"], report.snapshot.risks["description"], strict=False))
@@ -233,10 +234,43 @@ def why_lines(report: Report) -> list[str]:
     goals = report.snapshot.goals.to_dict("records")
     for g in sorted(goals, key=lambda g: -SEVERITY.get(g["status"], 0)):  # worst first, as the goals list
         if g["status"] in ("at_risk", "off_track", "missed"):
-            reason = f" {g['why']}" if g.get("why") else ""
-            out.append(f"{g['statement']} is {STATUS_LABELS[g['status']].lower()}.{reason}")
+            reason = f" {_sentence(g['why'])}" if g.get("why") else ""
+            out.append(f"{g['statement']} is {status_word(g['status']).lower()}.{reason}")
         elif g["status"] == "no_data":
             out.append(f"{g['statement']}: no data yet, so progress cannot be shown.")
         elif g["status"] == "error":
             out.append(f"{g['statement']}: its data source failed, so progress cannot be shown.")
+    return out
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop (the plan's ``why`` is often written without one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _strength(r: float) -> str:
+    return "a strong link" if r >= 0.7 else "a clear link" if r >= 0.5 else "a weak link"
+
+
+def lead_findings(report: Report) -> list[dict[str, str]]:
+    """What each lead indicator tells about its outcome, in words a CSM can repeat (operator appendix)."""
+    metrics = report.snapshot.metrics.set_index("metric")
+    out = []
+    # records, not iterrows: a row Series would turn None into NaN under pandas' string inference
+    for c in report.snapshot.lead_checks.to_dict("records"):
+        lead, lag = metrics.loc[c["lead"], "name"], metrics.loc[c["lag"], "name"]
+        period = str(metrics.loc[c["lead"], "frequency"])
+        if c["predicts"] is None or pd.isna(c["predicts"]) or pd.isna(c["best_shift"]):
+            few = "not enough data yet" if "paired" in str(c.get("reason") or "") else "it has not varied yet"
+            finding = f"Cannot tell yet whether it moves {lag}: {few}."
+        elif c["predicts"]:
+            shift = int(c["best_shift"])
+            when = f"in the same {period}" if shift == 0 else f"about {plural(shift, period)} later"
+            finding = f"When it moves, {lag} tends to follow {when} ({_strength(float(c['best_r']))})."
+        else:
+            finding = (
+                f"No clear link with {lag} so far: worth reviewing whether it is a useful lead indicator."
+            )
+        out.append({"lead": str(lead), "outcome": str(lag), "finding": finding})
     return out

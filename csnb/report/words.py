@@ -89,11 +89,17 @@ def metric_style(report: Report, metric_id: str) -> NumberStyle:
     f = m.format
     return NumberStyle(
         unit=f.unit if f.unit is not None else m.unit,
-        decimals=f.decimals,
+        decimals=f.decimals if f.decimals is not None else default_decimals(m.baseline.value, m.target.value),
         percent=f.percent,
         currency=report.currency if f.currency else None,
         locale=report.locale,
     )
+
+
+def default_decimals(baseline: float, target: float) -> int:
+    """Decimals that show a metric's moves, the same for all its values: none for a wide whole range."""
+    whole = float(baseline).is_integer() and float(target).is_integer()
+    return 0 if whole and abs(target - baseline) >= 20 else 1
 
 
 def value(report: Report, metric_id: str, amount: object) -> str:
