@@ -19,6 +19,7 @@ from builders import write_project
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from csnb.project.folder import Project
+from csnb.report.onepager import ONEPAGER_MIME
 
 AS_OF = "2026-10-15"
 CANARY = {"alpha": "CANARY-ALPHA-4f1c", "beta": "CANARY-BETA-9b2e"}
@@ -94,13 +95,77 @@ def plan_yaml(client: str, extra_people: str = "") -> str:
         """)
 
 
-def write_report(project: Path, client: str, text: str, chart: bool = False) -> Path:
-    """An executed report notebook and its interactive HTML in reports/<client>/<as_of>/."""
+def onepager(client: str, verdict: str) -> dict[str, Any]:
+    """A one-pager as the report notebook records it (see csnb.report.onepager), for one amber client."""
+    return {
+        "version": 1,
+        "client": NAMES[client],
+        "as_of": AS_OF,
+        "as_of_text": "15 Oct 2026",
+        "band": "amber",
+        "status_label": "Amber",
+        "verdict": verdict,
+        "health": {"score_text": "63 / 100", "band": "amber", "label": "Amber", "reason": "Held at amber."},
+        "goals": [
+            {
+                "name": "Cut manual routing time",
+                "status": "off_track",
+                "label": "Off track",
+                "band": "red",
+                "current": "527 min",
+                "target": "450 min by 31 Dec 2026",
+                "data_as_of": "14 Oct 2026",
+                "spark": [612.0, None, 580.5, 560.0, 527.1],
+                "note": None,
+            },
+            {
+                "name": "Forecast demand",
+                "status": "no_data",
+                "label": "No data yet",
+                "band": "grey",
+                "current": "—",
+                "target": "90% by 31 Dec 2026",
+                "data_as_of": "—",
+                "spark": [],
+                "note": "No data yet: expected from 1 Nov 2026 (Warehouse)",
+            },
+        ],
+        "changed": ["Manual routing time fell from 560 min to 527 min."],
+        "why": ["Routing time is the goal the renewal depends on."],
+        "next": [{"text": "Agents trained (on track)", "owner": "Dana Ortiz", "date": "4 Nov 2026"}],
+        "needed": [
+            {
+                "text": "Call recordings (overdue by 3 days)",
+                "owner": "Ops Lead",
+                "due": "12 Oct 2026",
+                "overdue": True,
+            }
+        ],
+        "recovery": [
+            {
+                "for": "Cut manual routing time",
+                "action": "Second routing workshop",
+                "owner": "Dana Ortiz",
+                "due": "28 Oct 2026",
+                "status": "Planned",
+            }
+        ],
+        "full_report": "The full report, with every chart, milestone and risk, follows below.",
+    }
+
+
+def write_report(project: Path, client: str, text: str, chart: bool = False, summary: bool = True) -> Path:
+    """An executed report notebook and its interactive HTML in reports/<client>/<as_of>/.
+
+    ``text`` is the one-pager's verdict and the HTML's text; ``summary=False`` leaves the one-pager out,
+    as in a report made by an older csnb.
+    """
     folder = project / "reports" / client / AS_OF
     folder.mkdir(parents=True, exist_ok=True)
-    html_out = new_output(
-        "display_data", data={"text/html": f"<div class='csnb'><h2>Summary</h2><p>{text}</p></div>"}
-    )
+    data = {"text/html": f"<div class='csnb'><h2>Summary</h2><p>{text}</p></div>"}
+    if summary:
+        data[ONEPAGER_MIME] = onepager(client, text)
+    html_out = new_output("display_data", data=data)
     cells = [new_code_cell("summary()", outputs=[html_out])]
     if chart:
         cells.append(

@@ -31,17 +31,40 @@ def send(
         str | None, typer.Option(help="Store URL (default: csnb.toml or .csnb/store.db).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    attach: Annotated[
+        str | None,
+        typer.Option(
+            help="Full report attached: static (SVG charts, no script) or interactive "
+            "(default: [mail] attach, else static)."
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Also attach the executive edition as a one-page PDF (default: [mail] attach_pdf).",
+        ),
+    ] = None,
 ) -> None:
     """E-mail a client's report to the recipients of each e-mail ritual in its plan (`[mail]` in csnb.toml).
 
-    Exit status: 0 all delivered (or already sent), 1 some message failed, was refused or stopped as unsafe.
+    The body is the report's one-page summary; the full report is attached.
+    Exit status: 0 all delivered (or already sent), 1 some message failed, was refused or stopped as unsafe,
+    2 bad option, plan or settings (PDF without Playwright and Chromium).
 
-    Example: `csnb send acme --dry-run` · `csnb send acme --ritual weekly-update`
+    Example: `csnb send acme --dry-run` · `csnb send acme --ritual weekly-update --attach interactive --pdf`
     """
     from csnb.delivery.send import send_client
 
     done = send_client(
-        client, ritual=ritual, as_of=_date(as_of, "--as-of"), dry_run=dry_run, force=force, store_url=store
+        client,
+        ritual=ritual,
+        as_of=_date(as_of, "--as-of"),
+        dry_run=dry_run,
+        force=force,
+        store_url=store,
+        attach=attach,
+        attach_pdf=pdf,
     )
     report(done, as_json)
 

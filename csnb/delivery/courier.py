@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csnb.delivery.guard import Markers, UnsafeMessageError, foreign_markers, guard
 from csnb.delivery.message import Outgoing
-from csnb.delivery.smtp import Transport, describe_error, mail_settings
-from csnb.errors import ConfigError, CsnbError
+from csnb.delivery.smtp import ATTACH, Transport, describe_error, mail_settings
+from csnb.errors import ConfigError, CsnbError, InputError
 from csnb.fs import write_atomic
+from csnb.render.pdf import require_pdf
 from csnb.store.deliveries import MailLog
 
 if TYPE_CHECKING:
@@ -55,10 +56,19 @@ class Courier:
         force: bool = False,
         store_url: str | None = None,
         transport: Transport | None = None,
+        attach: str | None = None,
+        attach_pdf: bool | None = None,
     ):
         cfg = project.config
         self.project, self.dry_run, self.force = project, dry_run, force
         self.settings = mail_settings(cfg.extra, str(cfg.root / "csnb.toml"))
+        if attach is not None and attach not in ATTACH:
+            raise InputError(f"--attach: use {' or '.join(ATTACH)}, not {attach!r}")
+        # a command's options win over csnb.toml, for this session only
+        chosen = {"attach": attach, "attach_pdf": attach_pdf}
+        self.settings = replace(self.settings, **{k: v for k, v in chosen.items() if v is not None})
+        if self.settings.attach_pdf:
+            require_pdf()  # before any message: a missing browser is one clear error, not one per client
         if not dry_run and not self.settings.sender:
             raise ConfigError("set [mail] from (and host, port, security) in csnb.toml before sending")
         if not dry_run and self.settings.user and (self.settings.password_env or "") not in os.environ:

@@ -1,39 +1,35 @@
-"""Building report e-mails: recipients, headers, an e-mail-safe body with its chart images, the message.
+"""Building report e-mails: recipients, headers, the one-pager body with its images, the attachments.
 
-The body is the report rendered in static mode, CSS inlined, charts as PNG images referenced by ``cid:``;
-the interactive HTML is attached and the subject comes from ``[mail] subject`` in ``csnb.toml``. The
-result is an ``Outgoing`` message, ready for the guard.
+The body is the report's executive one-pager (``csnb.delivery.body``), read from the executed notebook
+kept beside the report; the full report is attached (its static edition by default, ``[mail] attach =
+"interactive"`` for the page with interactive charts) and, with ``[mail] attach_pdf``, the executive
+edition as PDF (``csnb.delivery.attachments``). The subject comes from ``[mail] subject`` in
+``csnb.toml`` (default "Acme Logistics · weekly update · 15 Oct 2026 · Amber"). The result is an
+``Outgoing`` message, ready for the guard.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csnb.delivery.attachments import executive_pdf, full_report
+from csnb.delivery.body import read_onepager, render_body
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
 from csnb.errors import ConfigError
 from csnb.plan.people import recipients
-from csnb.render.exporter import COLOUR, render_notebook
-from csnb.render.vega import run_converter
+from csnb.report.build import AUDIENCES
 from csnb.report.sections import BANNER_CLASS, BANNER_META
-from csnb.templating import environment, template_folder
+from csnb.report.words import humanize
 
 if TYPE_CHECKING:
     from csnb.plan.models import Person, Plan, Ritual
     from csnb.project.folder import Project
-
-TEMPLATES = template_folder("delivery") / "mail"
-PNG_SCALE = 2  # crisp on high-density screens; a chart stays around 100-150 kB
-CHART = re.compile(r"(<div\b[^>]*\bcsnb-chart\b[^>]*>)\s*(<svg\b.*?</svg>)", re.S)
-LABEL = re.compile(r'aria-label="([^"]*)"')
-DATA_IMG = re.compile(r'src="data:(image/(?:png|jpeg|gif));base64,([A-Za-z0-9+/=\s]+)"')
-SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"')
 
 
 # -- building messages ----------------------------------------------------------------------------------
@@ -110,51 +106,81 @@ def _branding(project: Project) -> dict[str, Any]:
     }
 
 
+def message_names(
+    plan: Plan, ritual: Ritual, as_of: str, page: dict[str, Any], provider: str
+) -> dict[str, str]:
+    """The values a subject template and the body may use (see ``SUBJECT_FIELDS``)."""
+    return {
+        "client": plan.id,
+        "client_name": plan.client.name,
+        "ritual": ritual.ritual,
+        "ritual_name": humanize(ritual.ritual).lower(),  # "weekly-update" reads "weekly update"
+        "ritual_title": humanize(ritual.ritual),
+        "audience": ritual.audience,
+        "as_of": as_of,
+        "date": str(page.get("as_of_text") or as_of),
+        "status": str(page.get("status_label") or ""),
+        "provider": provider,
+    }
+
+
+def _notebooks(notebook: Path, audience: str) -> list[Path]:
+    """The ritual's own executed notebook first, then the other editions of the same report date."""
+    return [notebook] + [notebook.with_name(f"{a}.ipynb") for a in AUDIENCES if a != audience]
+
+
+def _attached_words(pdf: bool) -> str:
+    words = "The full report, with every chart, milestone and risk, is attached and opens in any browser."
+    return words + (" A one-page PDF of this summary is attached too." if pdf else "")
+
+
 def report_message(
     project: Project, plan: Plan, ritual: Ritual, html: Path, notebook: Path, settings: MailSettings
 ) -> Outgoing:
-    """One ritual's report as a message: body from the executed notebook, interactive HTML attached."""
+    """One ritual's report as a message: the one-pager as body, the full report (and the PDF) attached."""
     to = [p for p in recipients(plan, ritual) if p.email]
     if not to:
         raise DeliveryError(f"client {plan.id}, ritual {ritual.ritual}: no recipient has an e-mail address")
     as_of = html.parent.name
-    names = {
-        "client": plan.id,
-        "client_name": plan.client.name,
-        "ritual": ritual.ritual,
-        "audience": ritual.audience,
-        "as_of": as_of,
-        "provider": project.config.branding.provider,
+    try:
+        page, onepager_nb = read_onepager(_notebooks(notebook, ritual.audience))
+    except DeliveryError as exc:
+        raise DeliveryError(f"client {plan.id}, ritual {ritual.ritual}, {as_of}: {exc}") from None
+    branding = _branding(project)
+    names = message_names(plan, ritual, as_of, page, project.config.branding.provider)
+    subject = subject_line(settings.subject, **names)
+    full = full_report(html, notebook, settings.attach, branding)
+    pdf = executive_pdf(plan.id, html.parent) if settings.attach_pdf else None
+    banner = list(dict.fromkeys(banner_sources(notebook) + banner_sources(onepager_nb)))
+    context = names | {
+        "subject": subject,
+        "agenda": ritual.agenda or "",
+        "full_report": _attached_words(bool(pdf)),
     }
-    msg = new_message(settings, plan, to, subject_line(settings.subject, **names))
-    body, images = email_body(notebook, names, _branding(project))
-    require_banner(plan.id, notebook, body, html.read_text(encoding="utf-8", errors="replace"))
-    msg.set_content(
-        environment().get_template("mail/report.txt.j2").render(**names, agenda=ritual.agenda or "")
-    )
-    msg.add_alternative(body, subtype="html")
+    body = render_body(page, context, branding, banner)
+    require_banner(plan.id, notebook, body.html, full.read_text(encoding="utf-8", errors="replace"))
+    msg = new_message(settings, plan, to, subject)
+    msg.set_content(body.text)
+    msg.add_alternative(body.html, subtype="html")
     html_part = msg.get_payload()[1]
-    for cid, (png, _svg) in images.items():
-        html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename=f"{cid.split('@')[0]}.png")
+    for cid, (png, _text) in body.images.items():
+        # inline, and no file name: mail clients then show it in the body and list no attachment
+        html_part.add_related(png, "image", "png", cid=f"<{cid}>", disposition="inline")
     msg.add_attachment(
-        html.read_bytes(),
+        full.read_bytes(),
         maintype="text",
         subtype="html",
         filename=f"{plan.id}-{ritual.audience}-{as_of}.html",
     )
+    if pdf is not None:
+        msg.add_attachment(
+            pdf.read_bytes(), maintype="application", subtype="pdf", filename=f"{plan.id}-summary-{as_of}.pdf"
+        )
     envelope = tuple(p.email.lower() for p in to) + settings.copies
-    derived = {hashlib.sha256(png).hexdigest(): svg for png, svg in images.values()}
+    derived = {hashlib.sha256(png).hexdigest(): text for png, text in body.images.values()}
+    sources = tuple(dict.fromkeys(p for p in (html, notebook, onepager_nb, full, pdf) if p is not None))
     return Outgoing(
-        "report",
-        plan.id,
-        ritual.ritual,
-        ritual.audience,
-        as_of,
-        msg,
-        envelope,
-        (html, notebook),
-        html.parent,
-        derived,
+        "report", plan.id, ritual.ritual, ritual.audience, as_of, msg, envelope, sources, html.parent, derived
     )
 
 
@@ -178,91 +204,3 @@ def require_banner(client: str, notebook: Path, body: str, attachment: str) -> N
             f"client {client}: the report was made without source {', '.join(sources)} but its "
             "banner is missing; not sent (run the report again)"
         )
-
-
-def email_body(
-    notebook: Path, names: dict[str, str], branding: dict[str, Any]
-) -> tuple[str, dict[str, tuple[bytes, str]]]:
-    """The report as e-mail HTML (static, CSS inlined, no script) and its images (PNG, SVG) by content id."""
-    import css_inline
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    page = render_notebook(
-        nb, title=f"{names['client_name']} — {names['ritual']}", static=True, branding=branding
-    )
-    content = _main(page)
-    content, images = _charts_to_cid(content, names["client"])
-    content, logos = _data_images_to_cid(content, names["client"])
-    css = (TEMPLATES / "email.css").read_text(encoding="utf-8")
-    accent = str(branding.get("accent") or "")
-    if COLOUR.match(accent):  # only a colour may be written into CSS
-        css = css.replace("#1f5f8b", accent)
-    html = environment().get_template("mail/report.html.j2").render(**names, content=content, css=css)
-    inlined = css_inline.inline(html, load_remote_stylesheets=False, keep_style_tags=False)
-    return inlined, images | logos
-
-
-def _main(page: str) -> str:
-    """The report's content: what is inside <main> (lab's page chrome and 200 kB of its CSS stay behind)."""
-    start, end = page.find("<main>"), page.rfind("</main>")
-    content = page[start + 6 : end] if start >= 0 < end else page
-    return re.sub(r"<style\b.*?</style>", "", content, flags=re.S | re.I)
-
-
-def _charts_to_cid(content: str, client: str) -> tuple[str, dict[str, tuple[bytes, str]]]:
-    """Replace each inline SVG chart by an <img src="cid:..."> and return the PNGs by content id."""
-    found = list(CHART.finditer(content))
-    pngs = svgs_to_png([m.group(2) for m in found])
-    images: dict[str, tuple[bytes, str]] = {}
-    for number, (match, png) in enumerate(zip(found, pngs, strict=True), start=1):
-        cid = f"chart{number}.{client}@csnb"
-        images[cid] = (png, match.group(2))
-        width = (SVG_SIZE.search(match.group(2)) or [None, "600"])[1]
-        label = (LABEL.search(match.group(1)) or [None, "Chart"])[1]  # already escaped by the exporter
-        img = (
-            f'<img src="cid:{cid}" alt="{label}" width="{min(float(width), 660):.0f}" '
-            f'style="max-width:100%;height:auto;display:block">'
-        )
-        content = content.replace(match.group(0), match.group(1) + img, 1)
-    return content, images
-
-
-def _data_images_to_cid(content: str, client: str) -> tuple[str, dict[str, tuple[bytes, str]]]:
-    """Data-URI images (the logo, PNG outputs) as cid: parts: Gmail and Outlook do not show data URIs."""
-    import base64
-
-    images: dict[str, tuple[bytes, str]] = {}
-
-    def swap(match: re.Match[str]) -> str:
-        data = base64.b64decode(re.sub(r"\s", "", match.group(2)))
-        cid = f"image{len(images) + 1}.{client}@csnb"
-        if match.group(1) != "image/png":
-            return 'src=""'  # only PNG is attached; the interactive report keeps the original
-        images[cid] = (data, "")  # the logo or a notebook's PNG output: it has no text to check
-        return f'src="cid:{cid}"'
-
-    return DATA_IMG.sub(swap, content), images
-
-
-_PNG_CODE = """
-import base64, json, sys, vl_convert
-svgs, scale = json.load(sys.stdin), float(sys.argv[1])
-json.dump([base64.b64encode(vl_convert.svg_to_png(s, scale=scale)).decode() for s in svgs], sys.stdout)
-"""
-
-
-def svgs_to_png(svgs: list[str]) -> list[bytes]:
-    """PNG images of SVG charts, converted in a throwaway subprocess (vl-convert and forks: see render.py)."""
-    import base64
-    import json
-
-    if not svgs:
-        return []
-    # render.py drops the namespace for inline HTML; a stand-alone SVG needs it back
-    ns = ' xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
-    full = [re.sub(r"^<svg\b", "<svg" + ns, s, count=1) for s in svgs]
-    return [
-        base64.b64decode(b)
-        for b in json.loads(run_converter(_PNG_CODE, str(PNG_SCALE), stdin=json.dumps(full)))
-    ]

@@ -1,14 +1,15 @@
 """Delivering reports by e-mail: recipients from the plan, one message per (client, ritual), a guard, SMTP.
 
-A message is built from one client's report folder: an e-mail-safe body (the report rendered in static
-mode, CSS inlined, charts as PNG images referenced by ``cid:``), the interactive HTML attached, and a
-subject from ``[mail] subject`` in ``csnb.toml``. ``guard`` runs on every message at the last step
+A message is built from one client's report folder: an e-mail-safe body (the report's executive
+one-pager, styles inlined, sparklines as PNG images referenced by ``cid:``), the full report attached
+(static by default, interactive on request, and optionally the one-page PDF), and a subject from
+``[mail] subject`` in ``csnb.toml``. ``guard`` runs on every message at the last step
 before it leaves or is written as ``.eml``: an address that is not in this client's plan, a file from
 outside this client's report folder, or another client's name, id or address anywhere in the message
 stops it. Deliveries are recorded in the store (table ``deliveries``), so a report sent for a ritual is
 not sent again, and refused recipients or failed messages are retried on the next run.
 
-``mailbody`` builds, ``mailguard`` checks, ``maillog`` records, ``mailsend`` sends; re-exported here.
+``message`` builds, ``guard`` checks, the store's ``MailLog`` records, ``courier`` sends; re-exported here.
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ from csnb.delivery.escalation import escalate_report, resend_alert
 from csnb.delivery.guard import Markers, UnsafeMessageError, foreign_markers, guard
 from csnb.delivery.message import (
     Outgoing,
-    email_body,
     new_message,
     recipients,
     report_message,
     subject_line,
-    svgs_to_png,
 )
 from csnb.delivery.smtp import DeliveryError, MailSettings, Transport, describe_error, mail_settings
 from csnb.errors import InputError, PlanError
@@ -52,7 +51,6 @@ __all__ = [  # the names other modules and tests import from here
     "UnsafeMessageError",
     "deliver",
     "describe_error",
-    "email_body",
     "email_rituals",
     "foreign_markers",
     "guard",
@@ -66,7 +64,6 @@ __all__ = [  # the names other modules and tests import from here
     "send_client",
     "send_report",
     "subject_line",
-    "svgs_to_png",
 ]
 
 
@@ -175,15 +172,28 @@ def send_client(
     force: bool = False,
     store_url: str | None = None,
     transport: Transport | None = None,
+    attach: str | None = None,
+    attach_pdf: bool | None = None,
 ) -> list[Delivered]:
-    """``csnb send``: e-mail one client's newest report (or the one of ``as_of``) for each e-mail ritual."""
+    """``csnb send``: e-mail one client's newest report (or the one of ``as_of``) for each e-mail ritual.
+
+    ``attach`` (static | interactive) and ``attach_pdf`` override ``[mail]`` of csnb.toml for this send.
+    """
 
     project = project or Project()
     plan = project.plan(client)
     rituals = email_rituals(plan, ritual=ritual)
     if not rituals:
         raise InputError(f"client {client}: no ritual of the plan's cadence has channel: email")
-    courier = Courier(project, dry_run=dry_run, force=force, store_url=store_url, transport=transport)
+    courier = Courier(
+        project,
+        dry_run=dry_run,
+        force=force,
+        store_url=store_url,
+        transport=transport,
+        attach=attach,
+        attach_pdf=attach_pdf,
+    )
     done: list[Delivered] = []
     try:
         for r in rituals:

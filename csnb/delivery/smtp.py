@@ -18,9 +18,23 @@ from typing import Any
 
 from csnb.errors import ConfigError, CsnbError, Issue
 
-DEFAULT_SUBJECT = "{client_name} — {ritual} report, {as_of}"
-SUBJECT_FIELDS = ("client", "client_name", "ritual", "audience", "as_of", "provider")
+# "Acme Logistics · weekly update · 15 Oct 2026 · Amber": who, which ritual, when, and the verdict in a word
+DEFAULT_SUBJECT = "{client_name} · {ritual_name} · {date} · {status}"
+SUBJECT_FIELDS = (
+    "client",
+    "client_name",
+    "ritual",
+    "ritual_name",
+    "audience",
+    "as_of",
+    "date",
+    "status",
+    "provider",
+)
+ATTACH = ("static", "interactive")  # which edition of the full report travels with the message
 MAIL_KEYS = {
+    "attach",
+    "attach_pdf",
     "host",
     "port",
     "security",
@@ -56,6 +70,8 @@ class MailSettings:
     alert_subject: str = "Alert, {client_name}: {event}"
     timeout: float = 30.0
     copies: tuple[str, ...] = ()  # provider-side addresses that receive every report (an archive, a CRM)
+    attach: str = "static"  # static: SVG charts and no script (safe in any mail client); interactive
+    attach_pdf: bool = False  # also attach the executive edition as a one-page PDF
 
     @property
     def smtp_port(self) -> int:
@@ -73,6 +89,10 @@ def mail_settings(extra: dict[str, Any], where: str = "csnb.toml") -> MailSettin
     ]
     if raw.get("security", "starttls") not in PORTS:
         issues.append(Issue(where, 0, 0, "mail.security", "use starttls, ssl or none"))
+    if raw.get("attach", "static") not in ATTACH:
+        issues.append(Issue(where, 0, 0, "mail.attach", f"use {' or '.join(ATTACH)}"))
+    if not isinstance(raw.get("attach_pdf", False), bool):
+        issues.append(Issue(where, 0, 0, "mail.attach_pdf", "use true or false"))
     if "password" in raw:
         issues.append(
             Issue(
