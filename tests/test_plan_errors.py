@@ -872,3 +872,89 @@ def test_secrets_from_env_never_appear_in_output_or_errors(tmp_path: Path) -> No
             assert not any(canary in text for canary in CANARIES), name
     for shown in (repr(plan), str(plan), plan.model_dump_json(), repr(plan.sources["warehouse"])):
         assert not any(canary in shown for canary in CANARIES)
+
+
+# "Did you mean": difflib's closest known name, only when it is close (a far-off word gets no guess).
+
+
+def test_a_misspelt_field_names_the_field_it_resembles(reject) -> None:
+    issue = reject(
+        edit(("    tolerance: 0.10\n", "    tolerence: 0.10\n")),
+        "plan.yaml:33:5: metrics[0].tolerence",
+        "unknown field 'tolerence'",
+        cli=True,
+    )
+    assert issue.message == "unknown field 'tolerence' (did you mean 'tolerance'?)"
+
+
+def test_a_misspelt_top_level_section_names_the_section(reject) -> None:
+    issue = reject(edit(("milestones:\n", "milestone:\n")), "plan.yaml:44:1: milestone", "unknown field")
+    assert issue.message == "unknown field 'milestone' (did you mean 'milestones'?)"
+
+
+def test_an_unknown_word_gets_no_guess(reject) -> None:
+    text = edit(("    unit: minutes\n", "    colour: red\n"))
+    issue = reject(text, "plan.yaml:27:5: metrics[0].colour", "unknown field")
+    assert issue.message == "unknown field 'colour' (is it a typo?)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "location", "message"),
+    [
+        (
+            "trigger: {metric: agents_trained,",
+            "trigger: {metric: agents_traind,",
+            "plan.yaml:70:15: risks[0].trigger.metric",
+            "unknown metric 'agents_traind' (did you mean 'agents_trained'?)",
+        ),
+        (
+            "    owner: lee\n",
+            "    owner: leee\n",
+            "plan.yaml:34:5: metrics[0].owner",
+            "unknown person 'leee' (did you mean 'lee'?)",
+        ),
+        (
+            "    contacts: [dana]\n",
+            "    contacts: [danna]\n",
+            "plan.yaml:78:16: escalation[0].contacts[0]",
+            "unknown person 'danna' (did you mean 'dana'?)",
+        ),
+        (
+            "    depends_on: [M1]\n",
+            "    depends_on: [m1]\n",
+            "plan.yaml:61:18: milestones[1].depends_on[0]",
+            "unknown milestone 'm1' (did you mean 'M1'?)",
+        ),
+        (
+            "    direction: up\n    source: warehouse\n",
+            "    direction: up\n    source: warehous\n",
+            "plan.yaml:40:5: metrics[1].source",
+            "unknown source 'warehous' (did you mean 'warehouse'?)",
+        ),
+    ],
+)
+def test_an_unknown_id_names_the_id_it_resembles(reject, old, new, location, message) -> None:
+    assert reject(edit((old, new)), location, message.split(" (")[0]).message == message
+
+
+def test_a_data_file_that_is_not_there_yet_is_a_warning_that_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csnb.project.folder import check_files
+
+    monkeypatch.chdir(tmp_path)
+    text = edit(
+        ('    kind: sql\n    url: "${CSNB_WAREHOUSE_URL}"\n', "    kind: csv\n    path: data/calls.csv\n")
+    )
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text.replace("    query: ", "    series: "))
+    [checked] = check_files([plan])
+    assert checked.plan is not None and not checked.issues  # still valid: an export may write it later
+    assert [str(w) for w in checked.warnings if "data file" in str(w)] == [
+        "plan.yaml:22:5: sources.warehouse.path: warning: data file data/calls.csv does not exist (yet); "
+        "fine if it is written before the next run, else the report of this plan fails naming source "
+        "'warehouse'"
+    ]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "calls.csv").write_text("client,metric,date,value\n")
+    assert not [w for w in check_files([plan])[0].warnings if "data file" in str(w)]

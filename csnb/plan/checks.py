@@ -8,6 +8,7 @@ from typing import Any
 from csnb.errors import Issue
 from csnb.plan.located import Located
 from csnb.plan.people import GROUPS, domain_of, recipients, within
+from csnb.plan.suggest import did_you_mean
 from csnb.registry import sources as registry
 
 Parts = dict[str, list[tuple[Any, Any]]]
@@ -63,9 +64,10 @@ def _domain_checks(parts: Parts, add: Add) -> None:
 
 
 def plan_warnings(plan: Any, doc: Located) -> list[Issue]:
-    """What is allowed but probably wrong: e-mail rituals without client domains, or that reach no one."""
+    """What is allowed but probably wrong: e-mail rituals without client domains, or that reach no one;
+    a data file that does not exist (yet)."""
     rituals = [(i, r) for i, r in enumerate(plan.cadence) if r.channel == "email"]
-    found = []
+    found = _missing_files(plan, doc)
     if rituals and not plan.client.domains:
         found.append(
             doc.issue(
@@ -81,6 +83,29 @@ def plan_warnings(plan: Any, doc: Located) -> list[Issue]:
                     ("cadence", i, "recipients"),
                     f"warning: e-mail ritual {ritual.ritual!r} reaches no one: none of its recipients has an "
                     "e-mail address",
+                )
+            )
+    return found
+
+
+def _missing_files(plan: Any, doc: Located) -> list[Issue]:
+    """A warning per file source whose file is not there yet.
+
+    A warning, not an error, since an export may write the file later; a run that still finds no file fails
+    naming the source (fail closed), so the warning says so now rather than at report time.
+    """
+    folder = plan.path.parent if plan.path is not None else None
+    found = []
+    for name, source in plan.sources.items():
+        path = source.path
+        if folder is None or not path or "${" in path or "://" in path:
+            continue  # an environment variable or a URL is resolved at pull time
+        if not (folder / path).exists():
+            found.append(
+                doc.issue(
+                    ("sources", name, "path"),
+                    f"warning: data file {path} does not exist (yet); fine if it is written before the "
+                    "next run, else the report of this plan fails naming source " + repr(name),
                 )
             )
     return found
@@ -113,10 +138,17 @@ def _metric_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
     for i, goal in parts.get("goals", []):
         for j, ref in enumerate(goal.metrics):
             if ref not in known["metrics"]:
-                add(("goals", i, "metrics", j), f"unknown metric {ref!r}")
+                add(
+                    ("goals", i, "metrics", j),
+                    f"unknown metric {ref!r}" + did_you_mean(ref, known["metrics"]),
+                )
     for i, m in parts.get("metrics", []):
         if m.source not in known["sources"]:
-            add(("metrics", i, "source"), f"unknown source {m.source!r} (define it under `sources:`)")
+            add(
+                ("metrics", i, "source"),
+                f"unknown source {m.source!r}"
+                + (did_you_mean(m.source, known["sources"]) or " (define it under `sources:`)"),
+            )
         _target_checks(i, m, add)
         if m.kind == "lead" and not m.leads:
             add(("metrics", i, "leads"), "a lead metric must name the lag metric(s) it leads")
@@ -147,7 +179,7 @@ def _target_checks(i: int, m: Any, add: Add) -> None:
 def _lead_refs(i: int, m: Any, known: dict[str, set[str]], kinds: dict[str, str], add: Add) -> None:
     for j, ref in enumerate(m.leads):
         if ref not in known["metrics"]:
-            add(("metrics", i, "leads", j), f"unknown metric {ref!r}")
+            add(("metrics", i, "leads", j), f"unknown metric {ref!r}" + did_you_mean(ref, known["metrics"]))
         elif ref == m.id:
             add(("metrics", i, "leads", j), "a metric cannot lead itself")
         elif m.kind == "lead" and kinds.get(ref) == "lead":
@@ -160,7 +192,11 @@ def _milestone_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> Non
         _milestone_refs(i, ms, known, add)
     for i, risk in parts.get("risks", []):
         if risk.trigger and risk.trigger.metric not in known["metrics"]:
-            add(("risks", i, "trigger", "metric"), f"unknown metric {risk.trigger.metric!r}")
+            add(
+                ("risks", i, "trigger", "metric"),
+                f"unknown metric {risk.trigger.metric!r}"
+                + did_you_mean(risk.trigger.metric, known["metrics"]),
+            )
     for index, cycle in _cycles({ms.id: (i, ms.depends_on) for i, ms in milestones}):
         add(("milestones", index, "depends_on"), "dependency cycle: " + " -> ".join(cycle))
 
@@ -170,12 +206,18 @@ def _milestone_refs(i: int, ms: Any, known: dict[str, set[str]], add: Add) -> No
         add(("milestones", i, "due"), f"due date {ms.due} is before start {ms.start}")
     for j, dep in enumerate(ms.depends_on):
         if dep not in known["milestones"]:
-            add(("milestones", i, "depends_on", j), f"unknown milestone {dep!r}")
+            add(
+                ("milestones", i, "depends_on", j),
+                f"unknown milestone {dep!r}" + did_you_mean(dep, known["milestones"]),
+            )
         elif dep == ms.id:
             add(("milestones", i, "depends_on", j), "a milestone cannot depend on itself")
     for j, crit in enumerate(ms.criteria):
         if crit.metric is not None and crit.metric not in known["metrics"]:
-            add(("milestones", i, "criteria", j, "metric"), f"unknown metric {crit.metric!r}")
+            add(
+                ("milestones", i, "criteria", j, "metric"),
+                f"unknown metric {crit.metric!r}" + did_you_mean(crit.metric, known["metrics"]),
+            )
 
 
 def _cycles(graph: dict[str, tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
@@ -235,13 +277,21 @@ def _person_paths(parts: Parts) -> Iterator[tuple[tuple, str]]:
 def _people_refs(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
     for path, ref in _person_paths(parts):
         if ref not in known["people"]:
-            add(path, f"unknown person {ref!r} (add them under `people:`)")
+            add(
+                path,
+                f"unknown person {ref!r}"
+                + (did_you_mean(ref, known["people"]) or " (add them under `people:`)"),
+            )
     for i, ritual in parts.get("cadence", []):
         for j, ref in enumerate(ritual.recipients):
             if ref not in known["people"] and ref not in GROUPS:
                 add(
                     ("cadence", i, "recipients", j),
-                    f"unknown recipient {ref!r} (a person id or one of: {', '.join(GROUPS)})",
+                    f"unknown recipient {ref!r}"
+                    + (
+                        did_you_mean(ref, [*known["people"], *GROUPS])
+                        or f" (a person id or one of: {', '.join(GROUPS)})"
+                    ),
                 )
     people: dict[str, Any] = {}
     for _, person in parts.get("people", []):
@@ -267,7 +317,11 @@ def _change_checks(parts: Parts, known: dict[str, set[str]], add: Add) -> None:
             )
         for j, ref in enumerate(c.affects):
             if ref not in targets:
-                add(("changes", i, "affects", j), f"unknown milestone or metric {ref!r}")
+                add(
+                    ("changes", i, "affects", j),
+                    f"unknown milestone or metric {ref!r}"
+                    + did_you_mean(ref, [*known["milestones"], *known["metrics"]]),
+                )
 
 
 def _source_checks(parts: Parts, env: Any, add: Add) -> None:

@@ -28,6 +28,7 @@ from csnb.plan.models import (
     Risk,
     Ritual,
 )
+from csnb.plan.suggest import did_you_mean, fields_at
 
 PLANS_FOLDER = "parameters"  # a project's plans: parameters/<client>.yaml
 DATE_ERRORS = ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
@@ -50,7 +51,8 @@ def _pydantic_issues(doc: Located, exc: ValidationError, prefix: tuple = ()) -> 
         loc = prefix + tuple(err["loc"])
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r} (is it a typo?)"
+            hint = did_you_mean(loc[-1], fields_at(loc[:-1]))
+            msg = f"unknown field {loc[-1]!r}" + (hint or " (is it a typo?)")
         elif err["type"] == "missing":
             msg = "required field is missing"
         elif err["type"] == "string_pattern_mismatch":
