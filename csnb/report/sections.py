@@ -11,7 +11,7 @@ from csnb.plan.cadence import next_dates
 from csnb.report import charts, onepager, timeline, words
 from csnb.report import html as sections
 from csnb.report.formats import day, days, money
-from csnb.report.spark import sparkline
+from csnb.report.spark import sparkline_img
 from csnb.report.texts import (
     RULES,
     forecast_text,
@@ -59,7 +59,7 @@ def summary_context(r: Report) -> dict[str, Any]:
     """What the summary template needs: the one-pager, its sparklines, and the operator's extras."""
     data = onepager.one_pager(r)
     sparks = [
-        sparkline(g["spark"], onepager.BAND_STYLE[g["band"]][0], f"Trend of {g.get('metric', g['name'])}")
+        sparkline_img(g["spark"], onepager.BAND_STYLE[g["band"]][0], f"Trend of {g.get('metric', g['name'])}")
         for g in data["goals"]
     ]
     operator = r.audience == "operator"
