@@ -64,17 +64,60 @@ def test_rituals_expand_to_the_same_dates_as_the_schedule(plan, tmp_path):
         assert str(start.tzinfo) == "America/New_York" and start.hour == int(ritual.time[:2])
 
 
-def test_ritual_events_name_attendees_agenda_and_duration(plan, tmp_path):
+def test_a_meeting_invites_its_attendees_for_its_duration(plan, tmp_path):
     path = write_calendar(plan, tmp_path / "gamma.ics")
-    weekly = events(path)["gamma.ritual.weekly-update@csnb"]
-    attendees = sorted(str(a) for a in weekly.get("ATTENDEE"))
-    assert attendees == ["mailto:dana@provider.example", "mailto:lee@gamma.example"]  # Kim has no e-mail
-    assert "Metrics that moved; blockers" in str(weekly["DESCRIPTION"])
-    assert weekly["SUMMARY"] == "Gamma Health & Co: weekly-update"
     review = events(path)["gamma.ritual.monthly-review@csnb"]
+    attendees = review.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]  # one attendee is no list
+    assert [str(a) for a in attendees] == ["mailto:lee@gamma.example"]  # the client's executives
     assert review["DURATION"].dt == dt.timedelta(minutes=45)
+    assert review["SUMMARY"] == "Gamma Health & Co: monthly-review"
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["America/New_York"]
+
+
+def test_an_e_mail_ritual_is_a_reminder_not_a_meeting(plan, tmp_path):
+    weekly = events(write_calendar(plan, tmp_path / "gamma.ics"))["gamma.ritual.weekly-update@csnb"]
+    assert weekly.get("ATTENDEE") is None  # nobody is invited to a report e-mail
+    assert weekly["DURATION"].dt == dt.timedelta(0) and str(weekly["TRANSP"]) == "TRANSPARENT"
+    assert [str(a["ACTION"]) for a in weekly.walk("VALARM")] == ["DISPLAY"]
+    assert weekly["SUMMARY"] == "Gamma Health & Co: weekly-update (report by email)"
+    description = str(weekly["DESCRIPTION"])
+    assert "Agenda: Metrics that moved; blockers" in description  # the agenda is in the event
+    assert "Sent to: Dana Ortiz, Lee Chen, Kim Ito." in description
+
+
+def test_dtstart_is_the_first_real_occurrence(plan, tmp_path):
+    # the rituals start on 2026-09-01, a Tuesday: the weekly rule's first date is Thursday 3 September,
+    # the monthly one's the first Tuesday, 1 September itself
+    found = events(write_calendar(plan, tmp_path / "gamma.ics"))
+    weekly = found["gamma.ritual.weekly-update@csnb"]["DTSTART"].dt
+    monthly = found["gamma.ritual.monthly-review@csnb"]["DTSTART"].dt
+    assert weekly.replace(tzinfo=None) == dt.datetime(2026, 9, 3, 8, 30)
+    assert monthly.replace(tzinfo=None) == dt.datetime(2026, 9, 1, 15, 0)
+
+
+def _ritual_events(path) -> list:
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    return [e for e in cal.walk("VEVENT") if "RRULE" in e]
+
+
+@pytest.mark.slow
+def test_every_dtstart_of_the_demo_is_an_occurrence_of_its_rrule(demo, tmp_path, monkeypatch):
+    from commands import run_csnb
+
+    checked = 0
+    for plan_path in sorted((demo / "parameters").glob("*.yaml")):
+        out = tmp_path / f"{plan_path.stem}.ics"
+        result = run_csnb("calendar", plan_path.stem, "--out", str(out), cwd=demo)
+        assert result.returncode == 0, result.stderr
+        for event in _ritual_events(out):
+            start = event["DTSTART"].dt
+            rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+            # dateutil yields only the dates that match the rule: the first must be DTSTART itself
+            assert rule[0] == start, (plan_path.stem, str(event["SUMMARY"]), start, rule[0])
+            checked += 1
+    assert checked >= 6  # three demo clients with at least two rituals each
 
 
 def test_milestones_are_all_day_events_on_their_due_date(plan, tmp_path):

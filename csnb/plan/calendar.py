@@ -1,8 +1,11 @@
 """The plan's calendar as an ``.ics`` file: rituals as recurring events, milestones' due dates all-day.
 
-Each ritual starts on the date ``csnb.schedule`` starts it, at its time in the client's time zone, with
-its RRULE as written in the plan, so a calendar program expands it to the dates csnb reports on. UIDs
-are stable (client, ritual or milestone), so importing a newer file updates the events instead of
+Each ritual's DTSTART is its first real occurrence (at or after the date ``csnb.plan.cadence`` starts it),
+at its time in the client's time zone, with its RRULE as written in the plan, so a calendar program
+expands it to exactly the dates csnb reports on: RFC 5545 leaves a DTSTART that its RRULE does not match
+undefined, and calendars then show a stray first event. Meetings and calls are meetings (attendees,
+duration); a report sent by e-mail, chat or portal is a reminder that blocks no time and invites no one.
+UIDs are stable (client, ritual or milestone), so importing a newer file updates the events instead of
 adding copies.
 """
 
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from csnb.fs import write_atomic
-from csnb.plan.cadence import ritual_start
+from csnb.plan.cadence import occurrences, ritual_start
 from csnb.plan.people import recipients
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from csnb.plan.models import Milestone, Plan, Ritual
 
 PRODID = "-//csnb//client success plan//EN"
+MEETINGS = ("meeting", "call")  # channels where people meet; the others deliver a report
 
 
 def calendar(plan: Plan, stamp: dt.datetime | None = None) -> Calendar:
@@ -45,23 +49,47 @@ def calendar(plan: Plan, stamp: dt.datetime | None = None) -> Calendar:
     return cal
 
 
-def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
-    """One ritual as a recurring event in the client's time zone."""
-    from icalendar import Event, vCalAddress, vRecur, vText
-
+def first_occurrence(plan: Plan, ritual: Ritual) -> dt.datetime:
+    """The ritual's first real occurrence, at its time in the client's time zone (aware)."""
     hour, minute = (int(x) for x in ritual.time.split(":"))
-    start = dt.datetime.combine(
-        ritual_start(plan, ritual), dt.time(hour, minute), tzinfo=ZoneInfo(plan.client.timezone)
-    )
+    zone = ZoneInfo(plan.client.timezone)
+    start = dt.datetime.combine(ritual_start(plan, ritual), dt.time(hour, minute), tzinfo=zone)
+    # strictly after a moment just before the start day, so an occurrence on that day counts
+    day_before = dt.datetime.combine(start.date(), dt.time(0, 0), tzinfo=zone) - dt.timedelta(microseconds=1)
+    return next(occurrences(plan, ritual, day_before, count=1), start)
+
+
+def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
+    """One ritual as a recurring event in the client's time zone: a meeting, or a reminder of a report."""
+    from icalendar import Alarm, Event, vRecur
+
+    meeting = ritual.channel in MEETINGS
     event = Event()
     event.add("uid", f"{plan.id}.ritual.{ritual.ritual}@csnb")
     event.add("dtstamp", stamp)
-    event.add("summary", f"{plan.client.name}: {ritual.ritual}")
-    event.add("dtstart", start)
-    event.add("duration", dt.timedelta(minutes=ritual.duration_minutes))
+    kind = "" if meeting else f" (report by {ritual.channel})"
+    event.add("summary", f"{plan.client.name}: {ritual.ritual}{kind}")
+    event.add("dtstart", first_occurrence(plan, ritual))
+    event.add("duration", dt.timedelta(minutes=ritual.duration_minutes if meeting else 0))
     event.add("rrule", vRecur.from_ical(ritual.rrule))
-    event.add("description", ritual_description(ritual))
+    event.add("description", ritual_description(plan, ritual))
     event.add("categories", [ritual.channel])
+    if meeting:
+        _invite(plan, ritual, event)
+    else:
+        event.add("transp", "TRANSPARENT")  # a report going out makes no one busy
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"{plan.client.name}: {ritual.ritual} report goes out")
+        alarm.add("trigger", dt.timedelta(0))
+        event.add_component(alarm)
+    return event
+
+
+def _invite(plan: Plan, ritual: Ritual, event: Event) -> None:
+    """Attendees of a meeting: client-side people are required, the provider's optional."""
+    from icalendar import vCalAddress, vText
+
     for person in recipients(plan, ritual):
         if person.email:
             attendee = vCalAddress(f"mailto:{person.email}")
@@ -70,13 +98,15 @@ def ritual_event(plan: Plan, ritual: Ritual, stamp: dt.datetime) -> Event:
                 "REQ-PARTICIPANT" if person.side == "client" else "OPT-PARTICIPANT"
             )
             event.add("attendee", attendee, encode=0)
-    return event
 
 
-def ritual_description(ritual: Ritual) -> str:
-    """What the event is for: agenda, audience and channel."""
+def ritual_description(plan: Plan, ritual: Ritual) -> str:
+    """What the event is for: agenda, the report's edition and channel, and who receives it."""
     lines = [f"Agenda: {ritual.agenda}"] if ritual.agenda else []
     lines.append(f"Report: {ritual.audience} edition, by {ritual.channel}.")
+    names = [p.name for p in recipients(plan, ritual)]
+    if names:
+        lines.append(("Attendees: " if ritual.channel in MEETINGS else "Sent to: ") + ", ".join(names) + ".")
     return "\n".join(lines)
 
 
