@@ -129,9 +129,9 @@ def report_timeouts(root: Path, run_timeout: float) -> None:
     os.chdir(root)
     try:
         for engine in ("warm-kernel", "warm-shell"):
-            job = replace(make_job(Project(root), "acme", engine=engine), timeout=2)
+            job = replace(make_job(Project(root), "acme", engine=engine), cell_timeout=2)
             seconds, result = timed(lambda job=job: run_forked(job))
-            assert result.status == "failed" and "CellTimeoutError" in result.error, result
+            assert result.status == "failed" and "timed out after 2 s" in result.error, result
             show(f"hanging cell on {engine}, timeout 2 s", seconds, 30)
     finally:
         os.chdir(here)

@@ -208,9 +208,9 @@ def test_a_cell_timeout_stops_the_cell_and_names_it(
 
     root = make_project(tmp_path / "p", ["hanging"])
     monkeypatch.chdir(root)
-    job = replace(make_job(Project(root), "hanging", engine=engine), timeout=2)
+    job = replace(make_job(Project(root), "hanging", engine=engine), cell_timeout=2)
     result = run_forked(job)
-    assert result.status == "failed" and "CellTimeoutError" in result.error, result
+    assert result.status == "failed" and "cell 3 timed out after 2 s" in result.error, result
     nb = nbformat.read(result.notebook, as_version=4)
     assert [c.metadata.papermill.status for c in nb.cells if c.cell_type == "code"][2] == "failed"
 
@@ -236,7 +236,7 @@ def test_a_fork_of_a_process_that_ran_notebooks_itself_still_reports(
     new_shell()  # and holds an IPython shell singleton, as an in-process warm-shell run leaves it
     root = make_project(tmp_path / "p", ["alpha"])
     monkeypatch.chdir(root)
-    job = replace(make_job(Project(root), "alpha", engine=engine), timeout=60)
+    job = replace(make_job(Project(root), "alpha", engine=engine), cell_timeout=60)
     result = run_forked(job)
     assert result.status == "ok", result.error
 
@@ -264,7 +264,7 @@ def test_a_forked_kernel_that_dies_before_answering_is_started_once_more(
             os._exit(9)
         become(*args)
 
-    job = replace(make_job(Project(root), "alpha", engine="warm-kernel"), timeout=60)
+    job = replace(make_job(Project(root), "alpha", engine="warm-kernel"), cell_timeout=60)
     monkeypatch.setattr(warmkernel, "_become_kernel", lambda *a: flaky(*a, limit=1))
     once = run_forked(job)
     assert once.status == "ok", once.error

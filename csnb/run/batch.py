@@ -46,7 +46,6 @@ def make_job(
     audience: str = "operator",
     out_dir: Path | None = None,
     static: bool = False,
-    timeout: float | None = None,
     store_url: str | None = None,
     ritual: str = "",
     engine: str = DEFAULT_ENGINE,
@@ -61,7 +60,7 @@ def make_job(
     check_timeout(cell_timeout, "--cell-timeout")
     path = project.plan_path(client)
     load_plan(path)  # invalid input stops here, with exit 2, before anything is written
-    job = _job(project, client, path, as_of, audience, out_dir, static, timeout, store_url, ritual)
+    job = _job(project, client, path, as_of, audience, out_dir, static, store_url, ritual)
     return replace(job, engine=engine, cell_timeout=cell_timeout, out_url=out_url, pdf=pdf)
 
 
@@ -73,7 +72,6 @@ def _job(
     audience: str,
     out_dir: Path | None,
     static: bool,
-    timeout: float | None,
     store_url: str | None,
     ritual: str,
 ) -> Job:
@@ -91,7 +89,6 @@ def _job(
         notebook=str(notebook),
         project_root=str(cfg.root),
         ritual=ritual,
-        timeout=timeout,
         static=static,
         branding={
             "provider": cfg.branding.provider,
@@ -240,7 +237,6 @@ def select_jobs(
                 audience,
                 opts.out_dir,
                 opts.static,
-                None,
                 opts.store_url,
                 ritual,
             )

@@ -28,9 +28,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from csnb.errors import CsnbError
+from csnb.run import process
 from csnb.run.job import Job, Result, worker_failure
-from csnb.run.process import describe_exit, detach, killpg, saved_env
+from csnb.run.process import CellClock, describe_exit, detach, killpg, saved_env
 
+CELL_GRACE = 1.0  # seconds past a cell's timeout before its report process is stopped (see CellClock)
+CLOCK_TICK = 0.25  # seconds between reads of the cell clock while no cell runs
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 WARM_MODULES = (
     "csnb.report.build",
@@ -148,6 +151,7 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
     owner_pid = owner_pid or os.getpid()
     job = replace(job, run_key=job.run_key or new_run_key(job))
     read_fd, write_fd = os.pipe()
+    clock = CellClock()
     started = time.perf_counter()
     parent = os.getpid()
     try:
@@ -158,12 +162,18 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
         return worker_failure(job, f"its report process could not start ({exc})", owner_pid, 0.0)
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
+        process.cell_clock = clock
         _child(job, owner_pid, write_fd, parent)
     os.close(write_fd)
     try:
-        data, status = _collect(pid, read_fd, watch_fd)
+        data, status, overran = _collect(
+            pid, read_fd, watch_fd, clock, CLOCK_TICK if job.cell_timeout else None
+        )
     finally:
         os.close(read_fd)
+    if overran:  # a cell caught its timeout or hung in native code: stopped, as a kernel would be
+        cell, seconds = overran
+        return worker_failure(job, "", owner_pid, time.perf_counter() - started, timed_out=(cell, seconds))
     if data:
         try:
             result = pickle.loads(data)
@@ -188,17 +198,32 @@ def _fork() -> int:
         return os.fork()
 
 
-def _collect(pid: int, read_fd: int, watch_fd: int | None) -> tuple[bytes, int]:
-    """Read the child's pickled result until it exits; return the bytes and its wait status."""
+def _collect(
+    pid: int, read_fd: int, watch_fd: int | None, clock: CellClock, tick: float | None
+) -> tuple[bytes, int, tuple[int, float] | None]:
+    """Read the child's pickled result until it exits; return the bytes, its wait status, and the
+    (cell, timeout) it was stopped for when a cell overran its timeout by ``CELL_GRACE``.
+
+    With cell timeouts, the clock is read every ``tick`` seconds while no cell runs (a cell's start
+    is not signalled), and at the running cell's deadline otherwise.
+    """
     chunks: list[bytes] = []
     exited = _pidfd(pid)
     fds = [read_fd] + [fd for fd in (watch_fd, exited) if fd is not None]
     try:
         while True:
-            ready, _, _ = select.select(fds, [], [], None if exited is not None else 0.05)
+            wait = clock.wait(CELL_GRACE) if tick else None
+            if tick and wait is None:
+                wait = tick
+            if exited is None:
+                wait = 0.05 if wait is None else min(wait, 0.05)
+            ready, _, _ = select.select(fds, [], [], wait)
             if watch_fd is not None and watch_fd in ready:
                 _kill(pid)
                 os._exit(1)  # the batch closed our job pipe: it is gone, and so are we
+            overran = clock.overdue(CELL_GRACE)
+            if overran:
+                return b"", _kill(pid), overran
             if read_fd in ready:
                 chunk = os.read(read_fd, 1 << 20)
                 if chunk:
@@ -206,8 +231,8 @@ def _collect(pid: int, read_fd: int, watch_fd: int | None) -> tuple[bytes, int]:
                     continue
                 fds.remove(read_fd)  # end of file: the child is ending (or closed the pipe and lives on)
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return b"".join(chunks), status
+            if done:  # ended by its cell's timeout (the clock still shows the cell), or of itself
+                return b"".join(chunks), status, clock.overdue()
     finally:
         if exited is not None:
             os.close(exited)
@@ -221,12 +246,13 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int) -> int:
+    """Kill the child's process group; return its wait status."""
     killpg(pid)
     try:
-        os.waitpid(pid, 0)
+        return os.waitpid(pid, 0)[1]
     except ChildProcessError:
-        pass
+        return 0
 
 
 def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nbclient.exceptions import CellTimeoutError
+
 from csnb.deadline import deadline
 from csnb.errors import CsnbError, OutputError, RunError
 from csnb.fs import cannot_write, make_folder, temp_path, write_atomic
@@ -36,14 +38,14 @@ class Job:
     notebook: str = ""
     project_root: str = "."
     ritual: str = ""
-    timeout: float | None = None  # seconds per cell
     static: bool = False
     branding: dict[str, Any] = field(default_factory=dict)
     run_key: str = ""  # set by a batch so that it can close the run row if the worker dies
     batch: str = ""
     engine: str = DEFAULT_ENGINE  # kernel: a stock ipykernel; warm-*: a fork of a warm process
+    # the per-report limit (--timeout) is enforced by the worker that runs the job, as ``deadline``:
     deadline: float | None = None  # Unix time the batch stops the report at; its queries stop there too
-    cell_timeout: float | None = None  # seconds per cell (--cell-timeout), as Jupyter enforces it
+    cell_timeout: float | None = None  # seconds per cell (--cell-timeout): it fails the run, as in Jupyter
     out_url: str | None = None  # fsspec URL the finished report is copied to (--out s3://...)
     pdf: bool = False  # also write the executive edition as PDF (--pdf)
 
@@ -125,7 +127,7 @@ def _execute(job: Job, tmp_nb: Path) -> None:
                 cwd=job.project_root,
                 progress_bar=False,
                 log_output=False,
-                execution_timeout=job.timeout,
+                execution_timeout=job.cell_timeout,
                 **papermill_options(job.engine),
             )
     except pm.PapermillExecutionError as exc:
@@ -135,9 +137,17 @@ def _execute(job: Job, tmp_nb: Path) -> None:
             cell=exc.exec_count,
             notebook=str(job.notebook_path),
         ) from None
+    except CellTimeoutError:
+        cell = started_cell(tmp_nb)
+        raise RunError(
+            timeout_message(job, cell, job.cell_timeout or 0.0),
+            client=job.client,
+            cell=cell,
+            notebook=str(job.notebook_path),
+        ) from None
     except CsnbError:
         raise
-    except Exception as exc:  # noqa: BLE001 - kernel death, timeout, papermill errors: one failed client
+    except Exception as exc:  # noqa: BLE001 - kernel death, papermill errors: one failed client
         first = str(exc).splitlines()[0][:500] if str(exc) else ""
         cell = running_cell(tmp_nb)
         raise RunError(
@@ -163,6 +173,30 @@ def running_cell(notebook: Path | None) -> int | None:
         if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
             return cell.get("execution_count") or index
     return None
+
+
+def started_cell(notebook: Path | None) -> int | None:
+    """The number of the last cell that started in a saved notebook (the one a timeout stopped).
+
+    Its execution count, as Jupyter shows it (``[4]``), else its position among the code cells.
+    """
+    try:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a notebook cut off mid-write tells us nothing more
+        return None
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    started = [i for i, c in enumerate(code) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return None
+    return code[started[-1]].get("execution_count") or started[-1] + 1
+
+
+def timeout_message(job: Job, cell: int | None, seconds: float) -> str:
+    """``client acme: cell 4 timed out after 2 s and was stopped``."""
+    where = f"cell {cell}" if cell else "a cell"
+    return f"client {job.client}: {where} timed out after {seconds:g} s and was stopped (--cell-timeout)"
 
 
 def _take_summary(nb: Any) -> dict[str, Any] | None:
@@ -320,11 +354,20 @@ def _user() -> str:
         return ""
 
 
-def worker_failure(job: Job, reason: str, worker_pid: int, duration: float) -> Result:
-    """The failed result of a job whose worker never answered: keep its notebook and close its run row."""
+def worker_failure(
+    job: Job, reason: str, worker_pid: int, duration: float, timed_out: tuple[int, float] | None = None
+) -> Result:
+    """The failed result of a job whose worker never answered: keep its notebook and close its run row.
+
+    ``timed_out``: (cell, seconds) when it was stopped because that cell overran its timeout.
+    """
     notebook = salvage(job, worker_pid)
-    cell = running_cell(notebook)
-    error = f"client {job.client}: {reason}" + (f" while running cell {cell}" if cell else "")
+    if timed_out:
+        cell = timed_out[0]
+        error = timeout_message(job, cell, timed_out[1])
+    else:
+        cell = running_cell(notebook)
+        error = f"client {job.client}: {reason}" + (f" while running cell {cell}" if cell else "")
     if job.store_url and job.run_key:
         store = Store(job.store_url)
         try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
+import struct
 import sys
+import time
 from pathlib import Path
 
 # Variables the fork server changed for its own warm-up, with their original values; a fork restores them.
@@ -117,3 +120,47 @@ def _max_fd() -> int:
         return max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1
     except (OSError, ValueError):
         return os.sysconf("SC_OPEN_MAX")
+
+
+class CellClock:
+    """The running cell's number and deadline, in memory shared by a report process and its parent.
+
+    An in-process engine (warm-shell) starts the clock for each cell; the parent that forked the
+    report stops the report once the deadline has passed by ``grace`` seconds: a cell that caught the
+    timeout, or that hangs in native code where no Python signal handler runs, ends all the same, and
+    the parent still knows which cell it was and which timeout it overran.
+    """
+
+    _FORMAT = struct.Struct("qdd")  # cell number (0: none running), deadline (time.monotonic), timeout
+
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, self._FORMAT.size)  # anonymous and shared: a fork sees the same bytes
+
+    def start(self, cell: int, timeout: float) -> None:
+        """Cell ``cell`` starts and may run ``timeout`` seconds."""
+        self._FORMAT.pack_into(self._memory, 0, cell, time.monotonic() + timeout, timeout)
+
+    def stop(self) -> None:
+        """No cell is running."""
+        self._FORMAT.pack_into(self._memory, 0, 0, 0.0, 0.0)
+
+    def running(self) -> tuple[int, float, float] | None:
+        """(cell, deadline, timeout) of the running cell, or None."""
+        cell, deadline, timeout = self._FORMAT.unpack_from(self._memory, 0)
+        return (cell, deadline, timeout) if cell else None
+
+    def overdue(self, grace: float = 0.0) -> tuple[int, float] | None:
+        """(cell, timeout) when the running cell is past its deadline by ``grace`` seconds, else None."""
+        state = self.running()
+        if state is None or time.monotonic() < state[1] + grace:
+            return None
+        return state[0], state[2]
+
+    def wait(self, grace: float = 0.0) -> float | None:
+        """Seconds until the running cell is overdue by ``grace`` (0 when it is), or None when none runs."""
+        state = self.running()
+        return None if state is None else max(0.0, state[1] + grace - time.monotonic())
+
+
+# The clock of the report process this is, set in a fork by the parent that watches it (else None).
+cell_clock: CellClock | None = None

@@ -1,11 +1,16 @@
 """The ``csnb-warm-shell`` papermill engine: cells run in a fresh IPython shell in this process.
 
 Meant for a process forked from a warm fork server (``csnb.warm``), which is what makes the shell
-fresh for every report. The shell records exactly what papermill would record from a kernel:
-display data (with display ids, updates and ``clear_output``), execute results with their execution
-counts, stdout and stderr streams, and errors with their tracebacks; data goes through the same JSON
-packing a kernel message does. Per-cell timeouts raise in the cell (SIGALRM); a cell stuck in native
-code past a grace period ends the process, which the fork server reports as one failed client.
+fresh for every report. The shell records what papermill would record from a kernel: display data
+(with display ids, updates and ``clear_output``), execute results with their execution counts,
+stdout and stderr streams (text gathered in chunks and joined once, so output capture is linear),
+and errors with their tracebacks; data goes through the same JSON packing a kernel message does.
+
+Only for csnb's own report notebooks: output written at the file-descriptor level, ``exit()``,
+``input()``, asyncio and some displays differ from a kernel (tests/test_engine_equivalence.py lists
+where). Per-cell timeouts are as stock: SIGALRM raises in the cell at its timeout, and a cell that
+catches it, or hangs in native code, is stopped by the parent that forked this process (the shared
+``CellClock``) a moment later; either way the run fails with ``CellTimeoutError`` naming the cell.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from nbformat.v4 import new_output
 from papermill.engines import Engine
 from traitlets import Type
 
+from csnb.run import process
+
 ENGINE = "csnb-warm-shell"  # the papermill engine name
 LANGUAGE_INFO = {  # what ipykernel answers to kernel_info, recorded in the notebook's metadata
     "name": "python",
@@ -39,7 +46,8 @@ LANGUAGE_INFO = {  # what ipykernel answers to kernel_info, recorded in the note
     "nbconvert_exporter": "python",
     "file_extension": ".py",
 }
-KILL_GRACE = 10.0  # seconds past a cell's timeout before a cell stuck in native code ends its process
+TIMEOUT_EXIT = 124  # exit status of a report process ended by a cell's timeout (as timeout(1) exits)
+KILL_GRACE = 1.0  # seconds past a cell's timeout before a cell that caught it, or hangs in C, is stopped
 
 
 class _Publisher(DisplayPublisher):
@@ -88,24 +96,37 @@ class CellShell(InteractiveShell):
 
 
 class _Outputs:
-    """The outputs of the running cell, built like nbclient builds them from a kernel's messages."""
+    """The outputs of the running cell, built like nbclient builds them from a kernel's messages.
 
-    def __init__(self) -> None:
+    ``display_ids`` is the notebook's (shared by every cell): a later cell's ``update_display``
+    changes an earlier cell's output, as in Jupyter.
+    """
+
+    def __init__(self, display_ids: dict[str, list[Any]] | None = None) -> None:
         self.items: list[Any] = []
         self.clear_next = False
-        self.display_ids: dict[str, list[Any]] = {}
+        self.display_ids: dict[str, list[Any]] = {} if display_ids is None else display_ids
+        self._chunks: list[str] = []  # text written to the last stream output since it was joined
 
     def _add(self, out: Any) -> Any:
+        self.finish()
         if self.clear_next:
             self.items.clear()
             self.clear_next = False
         self.items.append(out)
         return out
 
+    def finish(self) -> None:
+        """Join the text written to the last stream output (once: appending to a str is quadratic)."""
+        if self._chunks:
+            last = self.items[-1]
+            last.text = last.text + "".join(self._chunks)
+            self._chunks.clear()
+
     def stream(self, name: str, text: str) -> None:
         last = self.items[-1] if self.items and not self.clear_next else None
         if last is not None and last.output_type == "stream" and last.name == name:
-            last.text += text  # a kernel batches writes between flushes the same way
+            self._chunks.append(text)  # a kernel batches writes between flushes the same way
         else:
             self._add(new_output("stream", name=name, text=text))
 
@@ -128,6 +149,7 @@ class _Outputs:
         self._add(new_output("error", ename=ename, evalue=evalue, traceback=traceback))
 
     def clear(self, wait: bool) -> None:
+        self.finish()
         if wait:
             self.clear_next = True
         else:
@@ -159,11 +181,64 @@ class _Stream(io.TextIOBase):
 
 
 class _CellTimeout(BaseException):
-    """Raised in a cell by SIGALRM past the per-cell timeout (a BaseException: cells catch Exception)."""
+    """Raised in a cell by SIGALRM at its timeout when no parent watches; the run fails even if caught."""
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise _CellTimeout
+class _Timer:
+    """A cell's timeout, which the cell cannot catch: the report ends at it, as a kernel is killed at it.
+
+    In a report process forked by csnb (``process.cell_clock`` set), SIGALRM at the timeout saves
+    the notebook with the outputs so far and ends the process; the parent that forked it reads the
+    shared ``CellClock`` and reports the timeout, and stops the process itself a moment later when
+    the signal could not run (a cell blocked in native code). Without such a parent
+    (``papermill --engine csnb-warm-shell``), SIGALRM raises in the cell and faulthandler's watchdog
+    thread ends the process if the cell outlives its timeout by ``KILL_GRACE``.
+    """
+
+    def __init__(self, timeout: float | None, nb_man: Any):
+        if threading.current_thread() is not threading.main_thread():
+            timeout = None  # signals reach the main thread only; a batch always forks from it
+        self.timeout, self.nb_man = timeout, nb_man
+        self.expired = False
+        self.cell: Any = None
+        self.outputs: _Outputs | None = None
+        if timeout:
+            signal.signal(signal.SIGALRM, self._alarm)
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        if self.expired:
+            return  # raised once already: the watchdog ends a cell that swallowed it
+        self.expired = True
+        if process.cell_clock is None:
+            raise _CellTimeout
+        try:  # keep what the cell showed before its timeout, as a kernel's client keeps it
+            if self.outputs is not None:
+                self.outputs.finish()
+            self.nb_man.cell_exception(self.cell)
+            self.nb_man.save()
+        finally:
+            os._exit(TIMEOUT_EXIT)  # never back into the cell: nothing it does can catch this
+
+    def start(self, cell: Any, outputs: _Outputs) -> None:
+        """``cell`` starts now, its outputs going to ``outputs``."""
+        self.expired, self.cell, self.outputs = False, cell, outputs
+        if not self.timeout:
+            return
+        if process.cell_clock is not None:
+            process.cell_clock.start(cell.execution_count, self.timeout)
+        else:
+            faulthandler.dump_traceback_later(self.timeout + KILL_GRACE, exit=True, file=sys.__stderr__)
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+
+    def stop(self) -> None:
+        """The cell has ended (or raised)."""
+        if not self.timeout:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if process.cell_clock is not None:
+            process.cell_clock.stop()
+        else:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def new_shell() -> CellShell:
@@ -194,19 +269,19 @@ class ShellEngine(Engine):
     ) -> Any:
         """Execute the notebook cell by cell, recording outputs and papermill's per-cell state."""
         shell = new_shell()
-        if threading.current_thread() is not threading.main_thread():
-            execution_timeout = None  # signals reach the main thread only; a batch always forks from it
-        elif execution_timeout:
-            signal.signal(signal.SIGALRM, _alarm)
+        timer = _Timer(execution_timeout, nb_man)
+        display_ids: dict[str, list[Any]] = {}
         for index, cell in enumerate(nb_man.nb.cells):
+            if _runs(cell):  # numbered before the notebook is saved: a killed report names the cell
+                cell.execution_count = shell.execution_count
             _unsaved(nb_man, nb_man.cell_start, cell, index, save=_runs(cell))
             try:
-                failed, timed_out = _run_cell(shell, cell, execution_timeout)
-                if failed:
+                failed = _run_cell(shell, cell, timer, display_ids)
+                if failed or timer.expired:
                     nb_man.cell_exception(cell, cell_index=index)
             finally:
                 _unsaved(nb_man, nb_man.cell_complete, cell, index)
-            if timed_out:
+            if timer.expired:
                 raise CellTimeoutError.error_from_timeout_and_cell(
                     "Cell execution timed out", execution_timeout, cell
                 )
@@ -236,26 +311,26 @@ def _runs(cell: Any) -> bool:
     return cell.cell_type == "code" and bool(cell.source.strip()) and "skip-execution" not in tags
 
 
-def _run_cell(shell: CellShell, cell: Any, timeout: float | None) -> tuple[bool, bool]:
-    """Run one cell; return (it failed and errors are not allowed, it overran ``timeout``)."""
+def _run_cell(shell: CellShell, cell: Any, timer: _Timer, display_ids: dict[str, list[Any]]) -> bool:
+    """Run one cell; return whether it failed and errors are not allowed (``timer.expired``: it overran)."""
     tags = set(cell.get("metadata", {}).get("tags", []))
     if not _runs(cell):
-        return False, False
-    outputs = shell.cell_outputs = _Outputs()
+        return False
+    outputs = shell.cell_outputs = _Outputs(display_ids)
     cell.outputs = outputs.items
-    cell.execution_count = shell.execution_count
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")
-    if timeout:
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        faulthandler.dump_traceback_later(timeout + KILL_GRACE, exit=True, file=sys.__stderr__)
+    timer.start(cell, outputs)
     try:
         result = shell.run_cell(cell.source, store_history=True, cell_id=cell.get("id"))
+    except _CellTimeout:  # raised outside the cell's code (in the shell's own bookkeeping)
+        result = None
     finally:
-        if timeout:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            faulthandler.cancel_dump_traceback_later()
+        timer.stop()
         sys.stdout, sys.stderr = saved
+        outputs.finish()
+    if timer.expired:  # as a kernel's: the timeout is no error output of the cell, and nothing catches it
+        cell.outputs = outputs.items = [o for o in outputs.items if o.get("ename") != "_CellTimeout"]
+        return True
     error = result.error_before_exec or result.error_in_exec
-    timed_out = isinstance(error, _CellTimeout)
-    return error is not None and "raises-exception" not in tags, timed_out
+    return error is not None and "raises-exception" not in tags
