@@ -90,6 +90,11 @@ def number(value: Any, style: NumberStyle | None = None) -> str:
     return text + unit_text(style.unit, value)
 
 
+def whole(value: float) -> int:
+    """``value`` rounded half up, as people round (62.5 reads 63; Python's round gives 62)."""
+    return math.floor(value + 0.5)
+
+
 def money(value: Any, currency: str = DEFAULT_CURRENCY, locale: str = DEFAULT_LOCALE) -> str:
     """An amount of money in the project's currency and locale: ``£2,000``."""
     return number(value, NumberStyle(currency=currency, locale=locale))

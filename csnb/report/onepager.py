@@ -16,7 +16,7 @@ import pandas as pd
 from csnb.indicators.evaluation import SEVERITY
 from csnb.indicators.inputs import needed_from_client
 from csnb.plan.cadence import next_dates
-from csnb.report.formats import day, days, missing, number
+from csnb.report.formats import day, days, missing, number, whole
 from csnb.report.texts import change_lines, why_lines
 from csnb.report.words import (
     STATUS_WORDS,
@@ -127,7 +127,7 @@ def health(report: Report) -> dict[str, Any]:
     """The health score as a whole number out of 100, its band and why, in one sentence."""
     h = report.snapshot.health
     band = h.band if h.band in BAND_STYLE else "grey"
-    score = "—" if h.score is None else f"{round(h.score):d} / 100"
+    score = "—" if h.score is None else f"{whole(h.score)} / 100"
     return {
         "score_text": score,
         "band": band,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from csnb.indicators.evaluation import SEVERITY
 from csnb.indicators.milestones import compare
-from csnb.report.formats import day, days, plural
+from csnb.report.formats import day, days, plural, whole
 from csnb.report.words import status_word, value
 
 if TYPE_CHECKING:
@@ -189,8 +189,8 @@ def change_lines(report: Report) -> list[str]:
         return out
     before, after = d.health_before, d.health_after
     # whole points, as the score is shown: 62.5 -> 63 is "no change" only when both round the same
-    if before is not None and after is not None and round(before) != round(after):
-        out.append(f"Health {round(before):d} → {round(after):d} out of 100.")
+    if before is not None and after is not None and whole(before) != whole(after):
+        out.append(f"Health {whole(before)} → {whole(after)} out of 100.")
     for mv in d.moves:
         was = status_word(mv.before) if mv.before else "New"
         out.append(f"{mv.name}: {was} → {status_word(mv.after)}.")
@@ -234,7 +234,8 @@ def why_lines(report: Report) -> list[str]:
     goals = report.snapshot.goals.to_dict("records")
     for g in sorted(goals, key=lambda g: -SEVERITY.get(g["status"], 0)):  # worst first, as the goals list
         if g["status"] in ("at_risk", "off_track", "missed"):
-            reason = f" {_sentence(g['why'])}" if g.get("why") else ""
+            why = g.get("why")  # NaN, not None, when a frame row has no reason
+            reason = f" {_sentence(why)}" if isinstance(why, str) and why.strip() else ""
             out.append(f"{g['statement']} is {status_word(g['status']).lower()}.{reason}")
         elif g["status"] == "no_data":
             out.append(f"{g['statement']}: no data yet, so progress cannot be shown.")

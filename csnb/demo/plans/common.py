@@ -24,13 +24,16 @@ def metric(
     leads: list[str] | None = None,
     tolerance: float = 0.1,
     description: str | None = None,
+    format: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One demo metric read from the warehouse, keys in the order a person reads them."""
     out: dict[str, Any] = {"id": id, "name": name, "kind": kind}
     if leads:
         out["leads"] = leads
+    out["unit"] = unit
+    if format:
+        out["format"] = format  # how its numbers read in the report (decimals, percent, currency, unit)
     out |= {
-        "unit": unit,
         "direction": direction,
         "source": "warehouse",
         "query": f"SELECT date, value FROM observations WHERE client = :client AND metric = '{id}' "

@@ -122,6 +122,7 @@ def fernhill_plan() -> dict[str, Any]:
                 (85, "2026-12-31"),
                 "owen",
                 description="Computed once the point-of-sale feed is connected",
+                format={"decimals": 0},
             ),
         ],
         "milestones": [

@@ -130,6 +130,7 @@ def northwind_plan() -> dict[str, Any]:
                 (46, "2026-10-14"),
                 "tomas",
                 description="Baseline from the old platform's last month",
+                format={"decimals": 0},
             ),
             metric(
                 "avg_handle_time",
