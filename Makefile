@@ -28,19 +28,28 @@ browser:
 	  else echo "install Debian's chromium package for the browser tests"; fi; \
 	fi
 
-# The demo: warehouse and plans, retrospectives into the lessons knowledge base, then every report.
+# The demo: warehouse and plans, retrospectives into the lessons knowledge base, then four weekly reports
+# per client and audience, oldest first, so each compares with the week before it in the store (the last
+# week is the as_of csnb.toml pins; csnb/demo/data.py REPORT_WEEKS). Only the last week is e-mailed.
+DEMO_WEEKS := 2026-09-24 2026-10-01 2026-10-08 2026-10-15
+
 demo: install
 	$(BIN)/csnb demo
 	@for f in parameters/retros/*/*.yaml; do \
 	  $(BIN)/csnb retro "$$(basename "$$(dirname "$$f")")" "$$(basename "$$f" .yaml)" || exit $$?; \
 	done
 	$(BIN)/csnb lessons export
-	$(BIN)/csnb run --all --audience operator
-	$(BIN)/csnb run --all --audience executive
-	@for f in parameters/*.yaml; do \
-	  $(BIN)/csnb send "$$(basename "$$f" .yaml)" --dry-run || exit $$?; \
+	@for week in $(DEMO_WEEKS); do \
+	  for audience in operator executive; do \
+	    echo "$(BIN)/csnb run --all --audience $$audience --as-of $$week"; \
+	    $(BIN)/csnb run --all --audience "$$audience" --as-of "$$week" || exit $$?; \
+	  done; \
 	done
-	@echo "reports:"; find reports -name '*.html' | sort
+	@for f in parameters/*.yaml; do \
+	  $(BIN)/csnb send "$$(basename "$$f" .yaml)" --as-of $(lastword $(DEMO_WEEKS)) --dry-run || exit $$?; \
+	done
+	@echo "reports of the last week:"; find reports -path '*/$(lastword $(DEMO_WEEKS))/*' -name '*.html' | sort
+	@echo "portfolio: reports/index.html"
 
 # Style, complexity (mccabe <= 10) and the import layers of csnb (see [tool.importlinter] in pyproject.toml).
 lint: install-test

@@ -9,14 +9,16 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import csnb
 from csnb.cli import app
 from csnb.demo.build import AS_OF, build_demo, build_warehouse, plan_yaml, to_yaml
-from csnb.demo.data import synthetic_observations, synthetic_plan
+from csnb.demo.data import REPORT_WEEKS, demo_observations, synthetic_observations, synthetic_plan
 from csnb.demo.plans import DEMO_PLANS
+from csnb.indicators.changes import diff
 from csnb.plan import Plan, load_plan
 from csnb.project.config import load_config
 
@@ -108,13 +110,51 @@ def test_demo_has_a_down_metric_and_an_approved_change(demo):
 
 def test_statuses_do_not_depend_on_the_seed():
     plans = [Plan.model_validate(make()) for make in DEMO_PLANS.values()]
-    from csnb.demo.data import demo_observations
 
     def statuses(seed: int) -> tuple:
         p = csnb.evaluate_portfolio(plans, demo_observations(seed), AS_OF)
         return tuple(p.metrics["status"]), tuple(p.milestones["status"]), tuple(p.risks["status"])
 
     assert statuses(7) == statuses(1) == statuses(2024)
+
+
+def _moves(plan: Plan, observations: pd.DataFrame, before: dt.date, after: dt.date) -> set[str]:
+    """What moved in ``plan`` from one week to the next: status moves, milestones done, risks triggered."""
+    d = diff(csnb.evaluate(plan, observations, before), csnb.evaluate(plan, observations, after), plan)
+    return {f"{m.id}: {m.before} -> {m.after}" for m in d.moves + d.completed + d.risks_triggered}
+
+
+@pytest.mark.parametrize("seed", [7, 1, 2024])
+def test_the_last_demo_week_has_news_for_every_client(seed):
+    # the moves `make demo`'s last reports list under "What changed", whatever the seed
+    rows = demo_observations(seed)
+    before = REPORT_WEEKS[-2]
+    last = {
+        client: _moves(Plan.model_validate(make()), rows[rows["client"] == client], before, AS_OF)
+        for client, make in DEMO_PLANS.items()
+    }
+    # what a week did is fixed by the plans' dates and the designed levels; where it came from may vary
+    moved_to = {
+        c: {m.split(": ")[0] + " -> " + m.split(" -> ")[1] for m in found} for c, found in last.items()
+    }
+    assert "M3 -> at_risk" in moved_to["acme"]  # the 25% milestone is a week from its due date
+    assert "calls_per_agent -> missed" in moved_to["northwind"]  # its target date passed
+    assert {"M2 -> late", "M3 -> blocked"} <= moved_to["fernhill"]  # the first wave is late, training waits
+
+
+def test_each_earlier_demo_week_moves_too():
+    rows = demo_observations(7)
+    for client, make in DEMO_PLANS.items():
+        plan, mine = Plan.model_validate(make()), rows[rows["client"] == client]
+        weeks = [_moves(plan, mine, a, b) for a, b in zip(REPORT_WEEKS, REPORT_WEEKS[1:], strict=False)]
+        assert sum(map(bool, weeks)) >= 2, f"{client}: the demo's history is flat {weeks}"
+
+
+def test_the_makefile_reports_on_the_demo_weeks(repo):
+    line = next(x for x in (repo / "Makefile").read_text().splitlines() if x.startswith("DEMO_WEEKS"))
+    assert line.split(":=")[1].split() == [w.isoformat() for w in REPORT_WEEKS]
+    gaps = {(b - a).days for a, b in zip(REPORT_WEEKS, REPORT_WEEKS[1:], strict=False)}
+    assert REPORT_WEEKS[-1] == AS_OF and gaps == {7}
 
 
 def test_warehouse_is_byte_identical_for_a_seed(tmp_path):

@@ -15,6 +15,10 @@ import numpy as np
 import pandas as pd
 
 AS_OF = dt.date(2026, 10, 15)  # the demo's "today": a Thursday, so the current week is partial
+# `make demo` reports on these Thursdays, oldest first, so that each report compares with the one a week
+# before it: the series below move between them (a lead turns at risk, a milestone completes, a goal is
+# missed, a milestone goes late), so the last week's "what changed" has real news for every client.
+REPORT_WEEKS = tuple(AS_OF - dt.timedelta(weeks=n) for n in (3, 2, 1, 0))
 HISTORY_START = dt.date(2026, 6, 1)
 SYNTHETIC_START = dt.date(2025, 1, 1)
 
