@@ -17,11 +17,13 @@ from csnb.fs import temp_path, write_atomic
 from csnb.indicators.assess import assess_file
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
+from csnb.project.clock import today
 from csnb.project.folder import Project
 from csnb.project.layout import ReportsFolder
 from csnb.project.scaffold import bundled_notebooks
 from csnb.render.exporter import render_notebook
 from csnb.retro.facts import Facts, compute_facts
+from csnb.retro.kernel import IpcKernelManager
 from csnb.retro.lessons import record_retro, render
 from csnb.retro.team import Retro, load_retro, retro_path
 from csnb.store.lessons import open_kb
@@ -142,7 +144,7 @@ def run_retro(
         )
     folder = ReportsFolder(Path(out_dir) if out_dir else config.reports).retros(client)
     folder.mkdir(parents=True, exist_ok=True)
-    as_of = as_of or config.today()
+    as_of = as_of or today(config, plan)  # the plan's own calendar day, never UTC by accident
     params = {
         "plan": str(plan_path.resolve()),
         "milestone": milestone,
@@ -184,6 +186,7 @@ def _execute(notebook: Path, out: Path, params: dict[str, Any], cwd: Path, timeo
             kernel_name="python3",
             execution_timeout=timeout,
             shutdown_kernel="immediate",
+            kernel_manager_class=IpcKernelManager,  # no TCP port, so ipykernel has nothing to warn about
         )
     except pm.PapermillExecutionError as exc:
         raise RunError(
