@@ -9,10 +9,14 @@ and that the guard stops any message that could reach another client or carry it
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_output
 
 from csnb.delivery.send import (
     Courier,
@@ -25,13 +29,25 @@ from csnb.delivery.send import (
     report_message,
     send_client,
 )
-from csnb.errors import ConfigError
+from csnb.delivery.smtp import DEFAULT_SUBJECT
+from csnb.errors import ConfigError, InputError
 from csnb.plan.checks import GROUPS
 from csnb.project.folder import Project
+from csnb.report.onepager import ONEPAGER_MIME
+from csnb.report.sections import BANNER_CLASS, BANNER_META
 
 pytest.importorskip("aiosmtpd")
 from commands import free_port  # noqa: E402
-from mailkit import AS_OF, CANARY, NAMES, Recorder, make_project, smtp_server, write_report  # noqa: E402
+from mailkit import (  # noqa: E402
+    AS_OF,
+    CANARY,
+    NAMES,
+    Recorder,
+    make_project,
+    onepager,
+    smtp_server,
+    write_report,
+)
 
 
 @pytest.fixture
@@ -50,30 +66,135 @@ def test_each_client_gets_its_own_report_with_subject_body_and_attachment(projec
     for client, other in (("alpha", "beta"), ("beta", "alpha")):
         [(rcpt, msg)] = got[client]
         assert sorted(rcpt) == ["dana@provider.example", f"ops@{client}.example"]  # not the boss: not listed
-        assert msg["Subject"] == f"{NAMES[client]}: weekly-update for {AS_OF}"
+        assert msg["Subject"] == f"{NAMES[client]}: weekly-update for {AS_OF}"  # [mail] subject of mailkit
         body = msg.get_body(("html",)).get_content()
         assert CANARY[client] in body and "<script" not in body.lower()
-        assert "Metrics that moved" in msg.get_body(("plain",)).get_content()
+        text = msg.get_body(("plain",)).get_content()
+        assert CANARY[client] in text and "Metrics that moved" in text
         [attachment] = list(msg.iter_attachments())
         assert attachment.get_filename() == f"{client}-operator-{AS_OF}.html"
-        assert (
-            attachment.get_content()
-            == (project.root / "reports" / client / AS_OF / "operator.html").read_text()
-        )
+        # the static edition by default: the report without JavaScript, kept beside the report it came from
+        static = (project.root / "reports" / client / AS_OF / "operator.static.html").read_text()
+        assert attachment.get_content() == static
+        assert CANARY[client] in static and "<script" not in static.lower()
         raw = msg.as_string()
         assert CANARY[other] not in raw and NAMES[other] not in raw and f"@{other}.example" not in raw
 
 
-def test_charts_travel_as_png_images_referenced_by_content_id(project, smtp):
+def test_the_body_is_the_one_pager_worst_news_first(project):
+    _, out, _ = build(project, "alpha")
+    body = out.message.get_body(("html",)).get_content()
+    text = out.message.get_body(("plain",)).get_content()
+    # the order a reader meets it: verdict, health, goals (worst first), recovery, needed from you, changes
+    order = [
+        CANARY["alpha"],
+        "Health 63 / 100",
+        "Cut manual routing time",
+        "Forecast demand",
+        "Recovery plan",
+        "Second routing workshop",
+        "Needed from you",
+        "Call recordings (overdue by 3 days)",
+        "What changed",
+        "What comes next",
+    ]
+    positions = [body.find(words) for words in order]
+    assert -1 not in positions and positions == sorted(positions), dict(zip(order, positions, strict=True))
+    assert "Now 527 min · target 450 min by 31 Dec 2026" in body and "■</span> Off track" in body
+    assert "No data yet: expected from 1 Nov 2026 (Warehouse)" in body  # a goal without data says so
+    assert "The full report, with every chart, milestone and risk, is attached" in body
+    # the client is named once at the top, in its heading, before the verdict (which here names it too)
+    top = body[body.index("<h1") : body.rindex(f"{NAMES['alpha']} is on track")]
+    assert re.search(r"<h1[^>]*>Alpha Freight Group</h1>", top) and top.count(NAMES["alpha"]) == 1
+    assert 'style="' in body and "<style" not in body and "max-width:640px" in body.replace(" ", "")
+    assert 'width="700"' not in body and len(body.encode()) < 100_000
+    for words in ("RECOVERY PLAN", "- ■ Off track: Cut manual routing time", "OVERDUE: Call recordings"):
+        assert words in text
+
+
+def test_the_default_subject_names_client_ritual_date_and_status(project):
+    courier = Courier(project, dry_run=True)
+    settings = replace(courier.settings, subject=DEFAULT_SUBJECT)
+    plan = project.plan("alpha")
+    html = project.root / "reports" / "alpha" / AS_OF / "operator.html"
+    out = report_message(project, plan, plan.cadence[0], html, html.with_suffix(".ipynb"), settings)
+    assert out.message["Subject"] == "Alpha Freight Group · weekly update · 15 Oct 2026 · Amber"
+
+
+def test_what_a_user_typed_is_escaped_in_the_body(project):
+    write_report(project.root, "alpha", f"Rosa & <b>Co</b> <img src=x onerror=alert(1)> {CANARY['alpha']}")
+    _, out, _ = build(project, "alpha")
+    body = out.message.get_body(("html",)).get_content()
+    assert "Rosa &amp; &lt;b&gt;Co&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;" in body
+    assert "<b>Co" not in body and "<img src=x" not in body
+
+
+def test_sparklines_are_inline_cid_images_not_attachments(project, smtp):
     recorder, _ = smtp
     send_client("alpha", project)
     [(_, msg)] = recorder.received()
     body = msg.get_body(("html",)).get_content()
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    # one sparkline: the second goal has no values to draw
     assert len(images) == 1 and images[0].get_content().startswith(b"\x89PNG")
-    cid = images[0]["Content-ID"].strip("<>")
-    assert f'src="cid:{cid}"' in body and 'alt="Calls per week"' in body
-    assert "<svg" not in body and "style=" in body  # charts are images; CSS is inlined
+    [image] = images
+    cid = image["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in body and 'alt="Recent trend of Cut manual routing time"' in body
+    assert image.get_content_disposition() == "inline" and image.get_filename() is None
+    related = next(p for p in msg.walk() if p.get_content_type() == "multipart/related")
+    assert image in related.get_payload()
+    assert [a.get_content_type() for a in msg.iter_attachments()] == ["text/html"]  # the report only
+    assert "<svg" not in body
+
+
+def test_the_interactive_edition_is_attached_on_request(project, smtp):
+    recorder, _ = smtp
+    [done] = send_client("alpha", project, attach="interactive")
+    assert done.status == "sent", done
+    [(_, msg)] = recorder.received()
+    [attachment] = list(msg.iter_attachments())
+    interactive = (project.root / "reports" / "alpha" / AS_OF / "operator.html").read_text()
+    assert attachment.get_content() == interactive
+    with pytest.raises(InputError, match="--attach: use static or interactive"):
+        send_client("alpha", project, attach="pdf")
+
+
+def test_a_report_without_a_one_pager_is_not_sent(project, smtp):
+    recorder, _ = smtp
+    write_report(project.root, "alpha", f"Made by an older csnb. {CANARY['alpha']}", summary=False)
+    [alpha] = send_client("alpha", project)
+    assert alpha.status == "failed" and recorder.messages == []
+    assert "no one-pager in operator.ipynb, executive.ipynb" in alpha.error
+    assert "run the report again" in alpha.error
+
+
+def test_the_other_editions_one_pager_serves_when_the_rituals_lacks_it(project, smtp):
+    recorder, _ = smtp
+    folder = write_report(project.root, "alpha", f"Old operator. {CANARY['alpha']}", summary=False).parent
+    executive = nbformat.read(folder / "operator.ipynb", as_version=4)
+    verdict = f"From the executive edition. {CANARY['alpha']}"
+    executive.cells[0].outputs[0].data[ONEPAGER_MIME] = onepager("alpha", verdict)
+    nbformat.write(executive, folder / "executive.ipynb")
+    [alpha] = send_client("alpha", project)
+    assert alpha.status == "sent", alpha.error
+    [(_, msg)] = recorder.received()
+    assert "From the executive edition." in msg.get_body(("html",)).get_content()
+
+
+def test_a_report_made_without_a_source_carries_the_banner_in_the_body(project):
+    folder = write_report(project.root, "alpha", f"Partial. {CANARY['alpha']}").parent
+    nb = nbformat.read(folder / "operator.ipynb", as_version=4)
+    header = new_output(
+        "display_data",
+        data={"text/html": f"<div class='{BANNER_CLASS}'>Data missing: source “warehouse”</div>"},
+        metadata={BANNER_META: ["warehouse"]},
+    )
+    nb.cells.insert(0, new_code_cell("report.show('header')", outputs=[header]))
+    nbformat.write(nb, folder / "operator.ipynb")
+    _, out, _ = build(project, "alpha")
+    body = out.message.get_body(("html",)).get_content()
+    assert BANNER_CLASS in body and "Data missing: source “warehouse” could not be read" in body
+    assert 'DATA MISSING: source "warehouse"' in out.message.get_body(("plain",)).get_content()
 
 
 def test_a_second_send_does_nothing_unless_forced(project, smtp):

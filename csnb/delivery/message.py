@@ -171,6 +171,7 @@ def report_message(
         maintype="text",
         subtype="html",
         filename=f"{plan.id}-{ritual.audience}-{as_of}.html",
+        params={"charset": "utf-8"},  # the bytes as written: a mail client must not guess their encoding
     )
     if pdf is not None:
         msg.add_attachment(
