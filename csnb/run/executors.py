@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from csnb.errors import ConfigError
+from csnb.errors import ConfigError, CsnbError
 from csnb.run.engines import is_warm
-from csnb.run.job import Job, Result
-from csnb.run.worker import Worker, run_isolated, run_warm
+from csnb.run.job import Job, Result, worker_failure
+from csnb.run.portable import Packer, deliver, receive
+from csnb.run.worker import Worker
 
 Done = Callable[[Result], None]
 
@@ -95,7 +96,12 @@ class LocalExecutor:
 
 
 class DaskExecutor:
-    """Sends jobs to a Dask distributed scheduler; each task runs its job in a fresh worker process."""
+    """Sends jobs to a Dask distributed scheduler; the workers need not see the project folder.
+
+    Each job travels with the files it reads (``csnb.run.portable``); a worker runs it in a scratch
+    folder of its own, in a worker process as locally, and sends the report files and the run record
+    back. This process writes the files into the reports folder and records the run in the store.
+    """
 
     def __init__(
         self,
@@ -109,7 +115,7 @@ class DaskExecutor:
         if not address:
             raise ConfigError("--executor dask needs --address tcp://HOST:PORT of a Dask scheduler")
         self.address, self.timeout, self.connect_timeout = address, timeout, connect_timeout
-        self.log = None  # a worker machine may not share this folder; kernels log to the Dask worker
+        self.log = None  # a worker machine does not share this folder; kernels log to the Dask worker
         self.warm = _is_warm(engine)
 
     def _client(self) -> Any:
@@ -130,22 +136,25 @@ class DaskExecutor:
 
         client = self._client()
         results: list[Result] = []
+
+        def finish(result: Result) -> None:
+            results.append(result)
+            done(result)
+
         try:
-            futures = {
-                client.submit(
-                    run_warm if self.warm else run_isolated,  # warm: one fork server per Dask thread
-                    job,
-                    self.timeout,
-                    self.log,
-                    pure=False,
-                    key=f"csnb-{job.client}-{job.audience}-{time.time_ns()}",
-                ): job
-                for job in jobs
-            }
+            packer = Packer(jobs[0].store_url if jobs else None)
+            futures = {}
+            for job in jobs:
+                try:
+                    parcel = packer.pack(job)
+                except (OSError, CsnbError) as exc:  # a file the job needs cannot be read here
+                    finish(worker_failure(job, f"its files could not be sent to a worker: {exc}", 0, 0.0))
+                    continue
+                # warm: one fork server per Dask worker thread, kept while it lives
+                key = f"csnb-{job.client}-{job.audience}-{time.time_ns()}"
+                futures[client.submit(deliver, parcel, self.timeout, self.warm, pure=False, key=key)] = job
             for future in as_completed(futures, loop=client.loop):  # the client is not the default one
-                result = self._result(future, futures[future])
-                results.append(result)
-                done(result)
+                finish(self._result(future, futures[future]))
         finally:
             client.close()
         return results
@@ -153,10 +162,9 @@ class DaskExecutor:
     @staticmethod
     def _result(future: Any, job: Job) -> Result:
         try:
-            return future.result()
+            delivery = future.result()
         except Exception as exc:  # noqa: BLE001 - a lost worker (KilledWorker) or an unexpected error
-            from csnb.run.job import worker_failure
-
             first = str(exc).splitlines()[0][:300] if str(exc) else ""
             reason = f"the Dask task failed: {type(exc).__name__}: {first}"
             return worker_failure(job, reason, 0, 0.0)
+        return receive(delivery, job)

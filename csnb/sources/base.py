@@ -98,6 +98,13 @@ class MetricSource:
         """The metric's name in the source: its ``series``, else its id."""
         return metric.series or metric.id
 
+    def files(self) -> list[Path]:
+        """The local files this source reads (a worker without the project folder gets them with its job).
+
+        None for a source on a server: a worker reaches the server itself, with its own credentials.
+        """
+        return []
+
     def open(self) -> None:
         """Acquire what every metric of this source shares (a connection, a file's rows)."""
 

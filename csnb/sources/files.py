@@ -61,6 +61,10 @@ class FileSource(MetricSource):
         """Every row of the file, as the file's own columns."""
         raise NotImplementedError
 
+    def files(self) -> list[Path]:
+        """The file this source reads."""
+        return [self.file()]
+
     def open(self) -> None:
         """Read the file once; every metric of the source is a filter on these rows."""
         path = self.file()

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csnb.errors import ConfigError, InputError, SourceError
@@ -150,6 +151,22 @@ def shared_database(plan: Plan, name: str, env: Mapping[str, str] | None = None)
         if any(keys & database(use.url, env) for use in read_claims(other).sql):
             return other.name
     return None
+
+
+def local_files(plan: Plan) -> list[Path]:
+    """The local files ``plan``'s sources read, and the other plan files reading the same SQL database.
+
+    A worker that cannot see the project folder gets these with its job; a source on a server is
+    reached by the worker itself. A source that cannot say (a bad path) fails there with its own message.
+    """
+    found: list[Path] = []
+    for name in plan.sources:
+        with contextlib.suppress(Exception):
+            found += _open(plan, name, None).files()
+        other = shared_database(plan, name)
+        if other and plan.path is not None:
+            found.append(plan.path.parent / other)
+    return found
 
 
 def _unscoped(

@@ -54,6 +54,15 @@ class SqlSource(MetricSource):
         self.redact.add(url.password)
         return self._sqlite_file(url) if url.get_backend_name() == "sqlite" else url
 
+    def files(self) -> list[Path]:
+        """The SQLite database file this source reads, if it is one; a server is reached by the worker."""
+        url = self.url()
+        return (
+            [Path(url.database)]
+            if url.get_backend_name() == "sqlite" and Path(url.database or "").is_file()
+            else []
+        )
+
     def _sqlite_file(self, url: Any) -> Any:
         db = url.database or ""
         if not db or db == ":memory:" or db.startswith("file:") or url.query.get("uri"):

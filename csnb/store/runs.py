@@ -236,6 +236,18 @@ class Store:
         except IntegrityError:  # the worker inserted it at the same moment; its row stands
             return False
 
+    def record_run(self, run_key: str, **values: Any) -> bool:
+        """Insert a finished run made elsewhere (a worker's scratch store); False if ``run_key`` is known."""
+        values = {k: v for k, v in values.items() if k in runs.c and k not in ("id", "run_key")}
+        try:
+            with self.writer.begin() as conn:
+                if conn.execute(select(runs.c.id).where(runs.c.run_key == run_key)).first():
+                    return False
+                conn.execute(insert(runs).values(run_key=run_key, **values))
+            return True
+        except IntegrityError:  # recorded by another process at the same moment; its row stands
+            return False
+
     def interrupt_stale(self, host: str, alive: Callable[[int], bool]) -> int:
         """Mark this host's ``running`` rows whose process is gone (a killed batch) as ``interrupted``."""
         with self.engine.connect() as conn:
