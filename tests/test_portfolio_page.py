@@ -85,7 +85,7 @@ def portfolio(tmp_path: Path, sqlite_url: str) -> tuple[Path, str]:
 def test_failed_runs_are_named_in_a_banner_and_everything_is_escaped(portfolio):
     page = portfolio[0].read_text(encoding="utf-8")
     banner = page.split('class="banner"')[1].split("</div>")[0]
-    assert "Zeta Foods, report of 15 Oct 2026" in banner and "&lt;b&gt;routing&lt;/b&gt;" in banner
+    assert "Zeta Foods (zeta), report of 15 Oct 2026" in banner and "&lt;b&gt;routing&lt;/b&gt;" in banner
     assert "acme" not in banner
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
     assert "<script" not in page.lower().replace("&lt;script", "")

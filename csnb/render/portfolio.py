@@ -165,6 +165,7 @@ def client_row(
     health = latest.get("health", {})
     band = health.get("band")
     return {
+        "id": plan.client.id,  # the plan's file name, what an operator types to run the client again
         "name": plan.client.name,
         "score": health.get("score"),
         "band": status_label(band) if band else None,
