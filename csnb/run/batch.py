@@ -32,6 +32,7 @@ from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
 from csnb.run.lock import batch_lock
 from csnb.run.options import BatchOptions, check_audience, check_engine, check_options, check_timeout
 from csnb.run.process import pid_alive
+from csnb.run.publish import publisher
 from csnb.run.worker import run_isolated, sweep
 from csnb.store.db import store_exists
 from csnb.store.runs import Store
@@ -102,14 +103,16 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
     """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
     check_timeout(timeout)
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
+    publish = publisher(job.out_url, job.out_dir)  # an unusable --out URL stops here, with exit 2
     if job.store_url:  # a store that cannot be opened stops here, with exit 2, before the report runs
         Store(job.store_url).dispose()
     if timeout is None and is_warm(job.engine):
-        return run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
-    if timeout is None:
-        return run_job(job)
-
-    return run_isolated(replace(job, run_key=new_run_key(job)), timeout)
+        result = run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
+    elif timeout is None:
+        result = run_job(job)
+    else:
+        result = run_isolated(replace(job, run_key=new_run_key(job)), timeout)
+    return publish.result(result) if publish else result
 
 
 @dataclass
@@ -272,6 +275,7 @@ def run_batch(
     at = resolve_at(project, opts.at)
     summary = BatchSummary(batch=uuid.uuid4().hex[:12], at=at if opts.due else None, dry_run=opts.dry_run)
     store_url = opts.store_url or project.config.store_url
+    publish = publisher(opts.out_url, opts.out_dir or project.config.reports)  # --out URL: copies too
     if opts.dry_run:
         _pick(project, opts, plans, summary, store_url, at)
         return summary
@@ -281,7 +285,9 @@ def run_batch(
         if on_start:
             on_start(jobs)
         started = time.perf_counter()
-        summary.results = executor.run(jobs, on_result or (lambda result: None)) if jobs else []
+        done = on_result or (lambda result: None)
+        results = executor.run(jobs, publish.wrap(done) if publish else done) if jobs else []
+        summary.results = publish.copied(results) if publish else results
         summary.duration = time.perf_counter() - started
         folder = Path(opts.out_dir or project.config.reports)
         shown = {c: p for c, (_, p) in plans.items()}
@@ -289,6 +295,8 @@ def run_batch(
             summary.index = str(write_index(project, store_url, shown, folder))
         except OutputError as exc:  # the reports are made and recorded; only the page is missing
             summary.index_error = str(exc)
+        if publish and summary.index:
+            summary.index_error = publish.index(summary.index)
     return summary
 
 
