@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -31,7 +29,6 @@ from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
@@ -40,6 +37,7 @@ from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import DottedObjectName, Type
 
+from csnb.run.engines.ipc import IpcKernelManager
 from csnb.run.process import describe_exit, detach
 
 ENGINE = "csnb-warm-kernel"  # the papermill engine name
@@ -169,20 +167,13 @@ class ReadyClient(AsyncKernelClient):  # type: ignore[misc]
         return False
 
 
-class ForkKernelManager(AsyncKernelManager):  # type: ignore[misc]
+class ForkKernelManager(IpcKernelManager):  # type: ignore[misc]
     """An async kernel manager that forks its kernel (``ForkProvisioner``) and talks to it over ipc."""
 
     client_class = DottedObjectName("csnb.run.engines.kernel.ReadyClient")
     client_factory = Type(ReadyClient, klass=AsyncKernelClient)
 
     kernel_exit: int | None = None  # the kernel's exit code (negative: the signal) once it ended
-
-    def __init__(self, **kwargs: Any):
-        folder = tempfile.mkdtemp(prefix="csnb-kernel-")
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", os.path.join(folder, "k"))
-        super().__init__(**kwargs)
-        self._ipc_folder = folder
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         if self.provisioner is None:  # set here, the kernel spec needs no provisioner metadata
@@ -194,11 +185,6 @@ class ForkKernelManager(AsyncKernelManager):  # type: ignore[misc]
 
     async def _async_wait(self, pollinterval: float = POLL) -> None:
         await super()._async_wait(pollinterval=POLL)  # the stock manager checks every 0.1 s
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._ipc_folder, ignore_errors=True)
 
 
 def kernel_argv(cmd: list[str]) -> list[str] | None:

@@ -1,0 +1,31 @@
+"""A kernel manager whose kernel talks over the ``ipc`` transport, in a private folder.
+
+Sockets are files in a folder only this user can read (``tempfile.mkdtemp`` makes it 0700), so
+parallel reports never race for a TCP port, no port is open to other users of the machine, and
+ipykernel has no reason to warn "Kernel is running over TCP without encryption".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+
+class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """The stock async kernel manager, on ``ipc`` sockets in a private folder removed with the kernel."""
+
+    def __init__(self, **kwargs: Any):
+        folder = tempfile.mkdtemp(prefix="csnb-kernel-")
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join(folder, "k"))
+        super().__init__(**kwargs)
+        self._ipc_folder = folder
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._ipc_folder, ignore_errors=True)
