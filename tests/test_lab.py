@@ -214,3 +214,44 @@ def test_stop_kills_a_server_that_ignores_sigterm():
     assert stubborn.stdout.readline().strip() == "up"
     cli_lab.stop(stubborn, grace=1.0)
     assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_as_root_lab_passes_allow_root_once(tmp_path, monkeypatch):
+    import csnb.explore.lab as explore_lab
+
+    monkeypatch.setattr(explore_lab, "is_root", lambda: True)
+    assert cli_lab.lab_command(tmp_path, None, None, False, []).count("--allow-root") == 1
+    assert cli_lab.lab_command(tmp_path, None, None, False, ["--allow-root"]).count("--allow-root") == 1
+    monkeypatch.setattr(explore_lab, "is_root", lambda: False)
+    assert "--allow-root" not in cli_lab.lab_command(tmp_path, None, None, False, [])
+
+
+def test_lab_kernels_talk_over_ipc_sockets_in_their_own_folder(tmp_path):
+    command = cli_lab.lab_command(tmp_path, None, None, False, [], tmp_path / "sockets")
+    assert "--KernelManager.transport=ipc" in command
+    assert f"--KernelManager.ip={tmp_path / 'sockets' / 'k'}" in command
+
+
+def test_the_first_address_jupyterlab_logs_is_announced_once_with_its_start_up_time(capsys):
+    import io
+
+    import csnb.explore.lab as explore_lab
+
+    log = io.StringIO(
+        "[I 2026-11-30 ServerApp] Serving notebooks from local directory: /p\n"
+        "[I 2026-11-30 ServerApp] http://127.0.0.1:8890/lab?token=abc\n"
+        "    http://127.0.0.1:8890/lab?token=abc\n"
+    )
+    told = []
+    explore_lab._watch(log, 0.0, lambda url, seconds: told.append((url, seconds > 0)))
+    assert told == [("http://127.0.0.1:8890/lab?token=abc", True)]
+    assert capsys.readouterr().err == log.getvalue()  # the log itself still reaches stderr
+
+
+def test_the_address_opens_the_clients_notebook(tmp_path):
+    from csnb.cli.lab import notebook_url
+
+    notebook = tmp_path / "notebooks" / "explore-acme.ipynb"
+    url = notebook_url("http://127.0.0.1:8890/lab?token=abc", tmp_path, notebook)
+    assert url == "http://127.0.0.1:8890/lab/tree/notebooks/explore-acme.ipynb?token=abc"
+    assert notebook_url("http://127.0.0.1:8890/lab?token=abc", tmp_path, None).endswith("/lab?token=abc")

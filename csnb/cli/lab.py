@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,6 +38,26 @@ def lab(
         notebook, written = prepare_notebook(root, client, _date(as_of, "--as-of"), fresh)
         _say(f"{'wrote' if written else 'kept your'} {notebook.relative_to(root)}")
     _say(f"starting JupyterLab in {root}; Ctrl-C stops it")
-    status = serve(lab_command(root, notebook, port, not no_browser, list(ctx.args)), root)
+    # kernels on ipc sockets in a folder of their own: no TCP warning, nothing left in the project
+    with tempfile.TemporaryDirectory(prefix="csnb-lab-") as sockets:
+        command = lab_command(root, notebook, port, not no_browser, list(ctx.args), Path(sockets))
+        status = serve(command, root, on_ready=lambda url, seconds: _ready(url, seconds, root, notebook))
     if status:
         raise typer.Exit(status)
+
+
+def _ready(url: str, seconds: float, root: Path, notebook: Path | None) -> None:
+    """Say where to open JupyterLab (on the client's notebook), and how long it took to answer."""
+    where = notebook_url(url, root, notebook)
+    _say(f"JupyterLab is ready (started in {seconds:.1f} s): open {where}", "green")
+
+
+def notebook_url(url: str, root: Path, notebook: Path | None) -> str:
+    """JupyterLab's address with its path on ``notebook`` (the token and port kept), or as it is."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if notebook is None:
+        return url
+    parts = urlsplit(url)
+    path = "/lab/tree/" + quote(notebook.relative_to(root).as_posix())
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))

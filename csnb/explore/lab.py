@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from csnb.errors import CsnbError
 from csnb.fs import atomic_path
@@ -65,11 +70,32 @@ def prepare_notebook(
     return target, True
 
 
+URL = re.compile(r"https?://127\.0\.0\.1:\d+/\S+")  # the address JupyterLab logs once it answers
+
+
+def is_root() -> bool:
+    """True when this process runs as root (JupyterLab then refuses to start without --allow-root)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def lab_command(
-    root: Path, notebook: Path | None, port: int | None, browser: bool, extra: list[str]
+    root: Path,
+    notebook: Path | None,
+    port: int | None,
+    browser: bool,
+    extra: list[str],
+    kernel_sockets: Path | None = None,
 ) -> list[str]:
-    """The JupyterLab command line: this Python's JupyterLab, serving ``root`` on 127.0.0.1."""
+    """The JupyterLab command line: this Python's JupyterLab, serving ``root`` on 127.0.0.1.
+
+    As root it passes ``--allow-root`` (a container's usual user). With ``kernel_sockets``, kernels talk
+    over ipc sockets in that folder instead of TCP ports (no "running over TCP without encryption").
+    """
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1"]
+    if is_root() and "--allow-root" not in extra:
+        command.append("--allow-root")
+    if kernel_sockets is not None:
+        command += ["--KernelManager.transport=ipc", f"--KernelManager.ip={kernel_sockets / 'k'}"]
     if port is not None:
         # a port asked for is that port or an error, never a neighbour the caller does not know about
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
@@ -99,10 +125,28 @@ def stop(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
             continue
 
 
-def serve(command: list[str], cwd: Path) -> int:
-    """Run JupyterLab until it exits or Ctrl-C / SIGTERM stops it; return its exit status."""
+def _watch(stream: Any, started: float, on_ready: Callable[[str, float], None] | None) -> None:
+    """Pass JupyterLab's log on to stderr; tell ``on_ready`` the first URL it logs and the seconds it took."""
+    told = False
+    for line in stream:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+        found = None if told else URL.search(line)
+        if found and on_ready is not None:
+            told = True
+            on_ready(found.group(0), time.perf_counter() - started)
+
+
+def serve(command: list[str], cwd: Path, on_ready: Callable[[str, float], None] | None = None) -> int:
+    """Run JupyterLab until it exits or Ctrl-C / SIGTERM stops it; return its exit status.
+
+    ``on_ready(url, seconds)`` is called once JupyterLab logs the address to open.
+    """
     # its own session: the terminal's Ctrl-C reaches csnb only, and csnb stops the whole group once
-    proc = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    watcher = threading.Thread(target=_watch, args=(proc.stderr, started, on_ready), daemon=True)
+    watcher.start()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return proc.wait()
