@@ -5,6 +5,9 @@ Usage in a test::
     from tests.browser import open_report
     page = open_report(html_path, screenshot=tmp_path / "report.png")
     assert page.requests == [] and page.console_errors == [] and page.all_charts_drawn
+
+``open_report(..., width=390)`` opens the page as a phone does and measures what a reader of a small
+screen meets: sideways scrolling, text too small to read, table cells out of sight (``page.layout``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,83 @@ class Chart:
     drawn: bool
 
 
+# What a reader of a given screen meets: sideways scroll, text under 10 px (SVG text at the size its
+# transforms draw it), table cells hidden or out of view (a phone's cards must label each cell with its
+# column: a header row hidden for cards counts as shown when every heading labels a visible cell).
+LAYOUT_JS = """() => {
+  const root = document.documentElement;
+  const vw = root.clientWidth;
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || r.left < -1 || r.right > vw + 1) return false;
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.display === "none" || s.visibility === "hidden" || s.opacity === "0") return false;
+      if (a !== el && s.overflowX !== "visible") {
+        const box = a.getBoundingClientRect();
+        if (r.right > box.right + 1 || r.left < box.left - 1) return false;
+      }
+    }
+    return true;
+  };
+  const small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.nodeValue.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest("script, style, noscript, title")) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (!Array.from(range.getClientRects()).some((r) => r.width > 0 && r.height > 0)) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.opacity === "0") continue;
+    let px = parseFloat(style.fontSize);
+    if (el instanceof SVGElement) {
+      const ctm = (el.closest("text") || el).getScreenCTM();
+      if (ctm) px *= Math.sqrt(Math.abs(ctm.a * ctm.d - ctm.b * ctm.c));
+    }
+    if (px < 10) small.push(text.slice(0, 60) + " (" + px.toFixed(1) + " px)");
+  }
+  const hidden = [];
+  for (const table of document.querySelectorAll("table")) {
+    if (!table.getClientRects().length) continue;
+    const own = (c) => c.closest("table") === table;
+    const head = table.tHead;
+    const headBox = head ? head.getBoundingClientRect() : null;
+    const headShown = headBox && headBox.width > 2 && headBox.height > 2 && shown(head);
+    const labels = new Set(Array.from(table.querySelectorAll("[data-label]"))
+      .filter((c) => own(c) && shown(c)).map((c) => c.dataset.label.trim()));
+    for (const cell of table.querySelectorAll("th, td")) {
+      const text = cell.innerText.trim();
+      if (!own(cell) || !text) continue;
+      if (head && head.contains(cell) && !headShown) {
+        if (!labels.has(text)) hidden.push(text.slice(0, 60) + " (heading)");
+      } else if (!shown(cell)) {
+        hidden.push(text.slice(0, 60));
+      }
+    }
+  }
+  return {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: vw,
+          height: root.scrollHeight, small: small, hidden: hidden};
+}"""
+
+
+@dataclass
+class Layout:
+    """How the page sits on the screen it was opened on."""
+
+    scroll_width: int
+    client_width: int
+    height: int
+    small_text: list[str]
+    hidden_cells: list[str]
+
+    @property
+    def scrolls_sideways(self) -> bool:
+        """True when the page is wider than the screen (a reader must scroll sideways)."""
+        return self.scroll_width > self.client_width
+
+
 @dataclass
 class PageResult:
     """What happened when the report was opened."""
@@ -62,6 +142,7 @@ class PageResult:
     charts: list[Chart] = field(default_factory=list)
     text: str = ""
     screenshot: Path | None = None
+    layout: Layout | None = None
 
     @property
     def all_charts_drawn(self) -> bool:
@@ -93,15 +174,20 @@ def open_report(
     screenshot: str | os.PathLike | None = None,
     timeout_ms: int = 20_000,
     print_media: bool = False,
+    width: int = 1200,
+    height: int = 900,
 ) -> PageResult:
-    """Load ``html_path`` from file:// with all network blocked; wait for charts; report what happened."""
+    """Load ``html_path`` from file:// with all network blocked; wait for charts; report what happened.
+
+    ``width`` and ``height`` are the screen's CSS pixels (390 is a phone); ``layout`` says how it fits.
+    """
     from playwright.sync_api import sync_playwright
 
     result = PageResult()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.route("**/*", lambda route: _only_local(route, result))
             page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
             page.on("pageerror", lambda exc: result.page_errors.append(str(exc)))
@@ -112,8 +198,17 @@ def open_report(
                 page.emulate_media(media="print")
             result.charts = [Chart(**c) for c in page.evaluate(CHARTS_JS, CHART_SELECTOR)]
             result.text = page.inner_text("body")
+            found = page.evaluate(LAYOUT_JS)
+            result.layout = Layout(
+                scroll_width=found["scrollWidth"],
+                client_width=found["clientWidth"],
+                height=found["height"],
+                small_text=found["small"],
+                hidden_cells=found["hidden"],
+            )
             if screenshot:
                 result.screenshot = Path(screenshot)
+                result.screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(result.screenshot), full_page=True)
         finally:
             browser.close()

@@ -24,7 +24,7 @@ from traitlets import Bool, List, Unicode, default, validate
 from traitlets.config import Config
 
 from csnb.fs import write_atomic
-from csnb.render.sanitize import clean_html, script_json, strip_css_comments
+from csnb.render.sanitize import clean_html, label_cells, script_json, strip_css_comments
 from csnb.render.vega import RenderError, specs_to_svg, vega_bundle
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -53,6 +53,9 @@ DROPPED_MIMES = {
     "application/vnd.csnb.summary+json",
 }
 COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
+# The static edition draws each chart twice: at a desktop width and at a phone's, where its text is
+# drawn at full size instead of a wide drawing shrunk to half (CSS shows one of the two).
+STATIC_WIDTHS = {"wide": 640, "narrow": 340}
 
 
 class ReportCleaner(Preprocessor):
@@ -85,6 +88,27 @@ class ReportCleaner(Preprocessor):
         return output
 
 
+class TableLabels(Preprocessor):
+    """Gives every table cell its column's heading, so a phone shows table rows as labelled cards."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Label the cells of the tables in HTML outputs."""
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                html = output.get("data", {}).get("text/html")
+                text = "".join(html) if isinstance(html, list) else html
+                if text and "<table" in text:
+                    output.data["text/html"] = label_cells(text)
+        return nb, resources
+
+
+def sized(spec: dict, width: int) -> dict:
+    """The spec drawn ``width`` pixels wide when it follows its container (which a static SVG has not)."""
+    if spec.get("width") != "container":
+        return spec
+    return {**spec, "width": width}
+
+
 class ChartPreprocessor(Preprocessor):
     """Gives each Vega-Lite output a unique container id, or converts it to inline SVG."""
 
@@ -100,13 +124,26 @@ class ChartPreprocessor(Preprocessor):
                     spec = dict(output.data[mime])
                     spec.pop("$schema", None)  # a URL, and vega-embed needs no hint for Vega-Lite
                     found.append((output, spec))
-        svgs = specs_to_svg([spec for _, spec in found]) if self.static else [None] * len(found)
-        for number, ((output, spec), svg) in enumerate(zip(found, svgs, strict=True), start=1):
+        drawings = self._svgs([spec for _, spec in found])
+        for number, ((output, spec), svgs) in enumerate(zip(found, drawings, strict=True), start=1):
             label = str(output.data.get("text/plain", "chart"))
-            output.data = {CHART_MIME: {"spec": script_json(spec), "svg": svg, "label": label}}
+            output.data = {CHART_MIME: {"spec": script_json(spec), "label": label, **svgs}}
             output.metadata = {"csnb_chart_id": f"csnb-chart-{number}"}
         resources.setdefault("csnb", {})["charts"] = len(found)
         return nb, resources
+
+    def _svgs(self, specs: list[dict]) -> list[dict[str, str | None]]:
+        """Per spec, its SVG at desktop width and (for a chart that follows its container) at phone width."""
+        if not self.static:
+            return [{"svg": None, "svg_narrow": None} for _ in specs]
+        fluid = [spec.get("width") == "container" for spec in specs]
+        batch = [sized(s, STATIC_WIDTHS["wide"]) for s in specs]
+        batch += [sized(s, STATIC_WIDTHS["narrow"]) for s, f in zip(specs, fluid, strict=True) if f]
+        converted = iter(specs_to_svg(batch))
+        wide = [next(converted) for _ in specs]
+        return [
+            {"svg": w, "svg_narrow": next(converted) if f else None} for w, f in zip(wide, fluid, strict=True)
+        ]
 
 
 def _logo_data_uri(logo: str | os.PathLike | None) -> str:
@@ -174,6 +211,7 @@ class ReportExporter(HTMLExporter):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.register_preprocessor(ReportCleaner(parent=self), enabled=True)
+        self.register_preprocessor(TableLabels(parent=self), enabled=True)
         self.register_preprocessor(ChartPreprocessor(parent=self, static=self.static), enabled=True)
 
     def from_notebook_node(

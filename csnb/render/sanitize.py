@@ -60,7 +60,19 @@ SAFE_TAGS = frozenset(
         "ul",
     }
 )
-SAFE_ATTRIBUTES = {"class", "id", "title", "colspan", "rowspan", "align", "alt", "width", "height", "style"}
+SAFE_ATTRIBUTES = {
+    "class",
+    "id",
+    "title",
+    "colspan",
+    "rowspan",
+    "align",
+    "alt",
+    "width",
+    "height",
+    "style",
+    "data-label",  # a cell's column heading, shown beside it when a narrow screen turns rows into cards
+}
 IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)[^>]*>", re.I)
 UNSAFE_ELEMENTS = re.compile(r"<(script|style|template|iframe|object|noscript)\b.*?</\1\s*>", re.S | re.I)
 
@@ -90,6 +102,51 @@ def clean_html(html: str) -> str:
         css_sanitizer=CSSSanitizer(),
     )
     return IMG_WITHOUT_SRC.sub("", html)  # an image whose remote source was removed is just a broken icon
+
+
+def label_cells(html: str) -> str:
+    """Every body cell of a table with a header row gets its column's heading as ``data-label``.
+
+    On a narrow screen the report's CSS turns table rows into cards and prints each cell's label before
+    it, so no column is lost. Cells that already carry a label keep it.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for table in soup.find_all("table"):
+        labels = _column_labels(table)
+        if not labels:
+            continue
+        for row in table.find_all("tr"):
+            if row.find_parent("table") is not table or row.find_parent("thead") is not None:
+                continue
+            column = 0
+            for cell in row.find_all(["td", "th"], recursive=False):
+                if column < len(labels) and labels[column] and not cell.has_attr("data-label"):
+                    cell["data-label"] = labels[column]
+                column += _span(cell)
+    return str(soup)
+
+
+def _column_labels(table: Any) -> list[str]:
+    """The heading of each column (a heading spanning columns labels each of them), from the last
+    header row of the table's ``thead``; empty without one."""
+    head = table.find("thead")
+    rows = head.find_all("tr") if head is not None and head.find_parent("table") is table else []
+    if not rows:
+        return []
+    labels: list[str] = []
+    for cell in rows[-1].find_all(["th", "td"], recursive=False):
+        labels += [cell.get_text(" ", strip=True)] * _span(cell)
+    return labels
+
+
+def _span(cell: Any) -> int:
+    """How many columns a cell spans (1 when its colspan is missing or not a number)."""
+    try:
+        return max(1, int(cell.get("colspan", 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 STYLE_ELEMENT = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)

@@ -17,6 +17,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 from csnb.errors import CsnbError
+from csnb.report.charts import VEGALITE_VERSION
 
 CONVERT_TIMEOUT = 300
 
@@ -26,10 +27,8 @@ class RenderError(CsnbError):
 
 
 def _vegalite_version() -> str:
-    """Vega-Lite "vMAJOR.MINOR" that Altair writes, so the bundle matches the specs."""
-    import altair as alt
-
-    return ".".join(alt.SCHEMA_VERSION.split(".")[:2])
+    """Vega-Lite "vMAJOR.MINOR" of the report's chart specs, so the bundle matches them."""
+    return ".".join(VEGALITE_VERSION.split(".")[:2])
 
 
 def _cache_dir() -> Path:

@@ -1,23 +1,37 @@
-"""Altair chart builders and the report theme.
+"""The report's charts as Vega-Lite specs: plain dicts built from snapshot frames, in the client's words.
 
-Each builder is a pure function of snapshot frames (see ``csnb.snapshot``) returning an Altair chart;
-every user string (metric names, milestone titles, owners) travels in the chart's data or title, which
+Each builder is a pure function of snapshot frames (see ``csnb.indicators.snapshot``) returning a
+``ChartSpec``. Specs are written directly, not through Altair: importing Altair loads jsonschema and its
+format checkers (seconds in a fresh kernel) and ``to_dict()`` validates every spec against the Vega-Lite
+schema on each call. tests/test_charts.py validates every builder's output against that schema once.
+
+Every user string (metric names, milestone titles, owners) travels in the chart's data or title, which
 Vega draws as text, never as HTML. Charts embed at most ``MAX_POINTS`` points per series, however long
-the raw series is, so a report stays small.
+the raw series is, so a report stays small. What a reader sees is plain: dates as ``15 Oct 2026``,
+numbers in the metric's own format (the same text as the report's captions), statuses as words.
 
-Colours are Okabe-Ito (safe for colour-blind readers); statuses also differ by point shape and line
-dash so that a greyscale print still tells them apart.
+Charts take the width of their container (``width: "container"``), so they fit a phone and a desktop;
+the static edition draws them at fixed widths instead (see ``csnb.render.exporter``). Colours are
+Okabe-Ito (safe for colour-blind readers); statuses also differ by point shape and lines by dash, so a
+greyscale print still tells them apart.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
+from csnb.report.formats import DEFAULT_LOCALE, NumberStyle, day, number
+from csnb.templating import STATUS_LABELS
+
+VEGALITE_VERSION = "v6.4.1"  # the Vega-Lite schema the specs follow (Altair 6's); the bundle matches it
 MAX_POINTS = 400
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#7F7F7F"
 STATUS_COLOURS = {
@@ -32,74 +46,168 @@ STATUS_COLOURS = {
     "not_started": "#BBBBBB",
     "no_data": "#BBBBBB",
 }
+# One shape per status. Bands match the one-pager's marks (green ●, amber ◆, red ■); nothing amber is
+# an upward triangle, which reads as "up".
 STATUS_SHAPES = {
     "achieved": "circle",
     "done": "circle",
-    "on_track": "square",
-    "at_risk": "triangle-up",
-    "off_track": "cross",
-    "late": "cross",
-    "missed": "cross",
-    "blocked": "diamond",
-    "not_started": "triangle-right",
-    "no_data": "stroke",
+    "on_track": "triangle-right",
+    "at_risk": "diamond",
+    "off_track": "square",
+    "late": "square",
+    "missed": "square",
+    "blocked": "cross",
+    "not_started": "wedge",
+    "no_data": "wedge",
 }
 # Line roles of a metric chart: colour for the screen, dash for paper.
 LINES = {"Actual": ("#0072B2", [1, 0]), "Glide path": (GREY, [2, 2]), "Forecast": ("#E69F00", [6, 3])}
 FREQ_RULES = {"day": "D", "week": "W-MON", "month": "MS"}
 COARSER = ("W-MON", "MS", "QS", "YS")
 AGGREGATES = {"sum": "sum", "mean": "mean", "last": "last", "min": "min", "max": "max", "count": "count"}
+AXIS_DATE = "%-d %b"  # tick labels; full dates (15 Oct 2026) in tooltips and captions
+TEXT_SIZE = 12  # every chart text: legible on a phone without scaling (the static phone variant too)
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"continuousHeight": 240, "stroke": None},
+    "range": {"category": OKABE_ITO},
+    "axis": {
+        "labelColor": "#333333",
+        "titleColor": "#333333",
+        "gridColor": "#E5E5E5",
+        "domainColor": "#888888",
+        "tickColor": "#888888",
+        "labelFontSize": TEXT_SIZE,
+        "titleFontSize": TEXT_SIZE,
+        "titleFontWeight": "normal",
+        "labelOverlap": True,
+    },
+    "legend": {
+        "orient": "bottom",
+        "direction": "horizontal",
+        "columns": 3,  # wraps on a phone instead of running off the chart
+        "labelColor": "#333333",
+        "titleColor": "#333333",
+        "labelFontSize": TEXT_SIZE,
+        "titleFontSize": TEXT_SIZE,
+        "labelLimit": 220,
+    },
+    "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": TEXT_SIZE, "color": "#111111"},
+    "text": {"fontSize": TEXT_SIZE},
+    "line": {"strokeWidth": 2},
+    "point": {"size": 40},
+}
 
 
-@alt.theme.register("csnb", enable=False)
-def csnb_theme() -> alt.theme.ThemeConfig:
-    """The report theme: system fonts, Okabe-Ito colours, quiet axes, fit to the report's width."""
-    font = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-    return {
-        "config": {
-            "font": font,
-            "view": {"continuousWidth": 640, "continuousHeight": 260, "stroke": None},
-            "range": {"category": OKABE_ITO},
-            "axis": {
-                "labelColor": "#333333",
-                "titleColor": "#333333",
-                "gridColor": "#E5E5E5",
-                "domainColor": "#888888",
-                "tickColor": "#888888",
-            },
-            "legend": {"orient": "bottom", "labelColor": "#333333", "titleColor": "#333333"},
-            "title": {"anchor": "start", "fontSize": 14, "color": "#111111"},
-            "line": {"strokeWidth": 2},
-            "point": {"size": 40},
-        }
-    }
+@dataclass
+class ChartSpec:
+    """A Vega-Lite spec as a plain dict; Jupyter draws it, and ``to_altair()`` hands it to Altair."""
 
+    spec: dict[str, Any]
+    label: str = "chart"
+    empty: bool = False  # no data to draw: the report shows "no data yet" instead of the chart
 
-def use_theme() -> None:
-    """Enable the report theme for charts made from now on in this process."""
-    alt.theme.enable("csnb")
+    def to_dict(self) -> dict[str, Any]:
+        """The Vega-Lite spec (a copy: changing it leaves the chart as it is)."""
+        import copy
+
+        return copy.deepcopy(self.spec)
+
+    def to_altair(self) -> Any:
+        """The chart as an Altair chart, for an analyst who wants to change it (imports Altair)."""
+        import altair as alt
+
+        _register_theme(alt)
+        kind = alt.LayerChart if "layer" in self.spec else alt.Chart
+        return kind.from_dict(self.to_dict(), validate=False)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """How Jupyter shows the chart: as Vega-Lite, drawn by JupyterLab or the report exporter."""
+        return {vegalite_mimetype(): self.to_dict(), "text/plain": self.label}
 
 
 def vegalite_mimetype() -> str:
-    """The Jupyter MIME type for the Vega-Lite major version Altair writes (``...v6+json``)."""
-    return f"application/vnd.vegalite.{alt.SCHEMA_VERSION.split('.')[0]}+json"
+    """The Jupyter MIME type for the Vega-Lite major version of the specs (``...v6+json``)."""
+    return f"application/vnd.vegalite.{VEGALITE_VERSION.split('.')[0]}+json"
 
 
-def display_chart(chart: alt.TopLevelMixin, label: str = "chart") -> None:
-    """Show a chart as a Vega-Lite output that the report renderer draws offline."""
+def display_chart(chart: Any, label: str = "chart") -> None:
+    """Show a chart (a ``ChartSpec`` or an Altair chart) as a Vega-Lite output drawn offline.
+
+    A chart with no data shows nothing: a frame with only reference lines reads as data, so the
+    report's caption says "no data yet" instead.
+    """
     from IPython.display import display
 
-    display({vegalite_mimetype(): chart.to_dict(), "text/plain": label}, raw=True)
+    if isinstance(chart, ChartSpec):
+        if chart.empty:
+            return
+        spec = chart.to_dict()
+    else:  # an Altair chart an analyst built: no schema validation on the way out either
+        spec = chart.to_dict(validate=False)
+    display({vegalite_mimetype(): spec, "text/plain": label}, raw=True)
+
+
+_THEME = {"wanted": False}
+
+
+def use_theme() -> None:
+    """Give Altair charts an analyst builds in this process the report's look (the report's own specs
+    always carry it); Altair is not imported for this: the theme is applied when Altair is used."""
+    _THEME["wanted"] = True
+    if "altair" in sys.modules:
+        _register_theme(sys.modules["altair"])
+
+
+def _register_theme(alt: Any) -> None:
+    """Register the report's theme with Altair and enable it when ``use_theme`` asked for it."""
+    if "csnb" not in alt.theme.names():
+        alt.theme.register("csnb", enable=False)(lambda: {"config": CONFIG})
+    if _THEME["wanted"]:
+        alt.theme.enable("csnb")
+
+
+@lru_cache(maxsize=16)
+def vega_locale(locale: str = DEFAULT_LOCALE, currency: str | None = None) -> dict[str, Any]:
+    """The d3 number locale (separators, currency sign) of a Babel locale, for axis labels.
+
+    The sign goes before the amount, as ``csnb.report.formats.number`` writes money in the captions.
+    """
+    from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
+
+    return {
+        "decimal": get_decimal_symbol(locale),
+        "thousands": get_group_symbol(locale),
+        "grouping": [3],
+        "currency": [get_currency_symbol(currency, locale) if currency else "", ""],
+    }
+
+
+def axis_format(style: NumberStyle) -> str | None:
+    """The d3 format of a metric's value axis: its decimals, a share as %, money with its sign."""
+    decimals = style.decimals
+    if style.percent:
+        return f".{decimals or 0}%"
+    if style.currency:
+        return f"$,.{decimals or 0}f"
+    return None if decimals is None else f",.{decimals}f"
 
 
 def to_timestamps(values: Any) -> pd.Series:
-    """Dates as timestamps (Vega-Lite reads them as temporal values)."""
+    """Dates as timestamps."""
     return pd.to_datetime(pd.Series(values), errors="coerce")
 
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN and NaT."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def when(value: Any) -> str | None:
+    """A date as Vega reads it: local midnight (``2026-10-15T00:00:00``), so no time zone moves the day."""
+    if is_missing(value):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def limit_points(series: pd.DataFrame, frequency: str | None, aggregate: str | None) -> pd.DataFrame:
@@ -161,158 +269,217 @@ def _period_days(frequency: str | None) -> float:
     return {"day": 1.0, "month": 365.25 / 12}.get(frequency or "", 7.0)
 
 
-def _lines_frame(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame:
-    """Actuals, glide path and forecast as one long frame (line, date, value) for one legend."""
-    parts = [actuals.assign(line="Actual")]
+def _point(line: str, date: Any, value: float, style: NumberStyle) -> dict[str, Any]:
+    """One row of a chart's data: where it is drawn and how its tooltip reads."""
+    return {
+        "line": line,
+        "date": when(date),
+        "value": float(value),
+        "day": day(pd.Timestamp(date).date()),
+        "shown": number(float(value), style),
+    }
+
+
+def _lines(row: pd.Series, actuals: pd.DataFrame, style: NumberStyle) -> list[dict[str, Any]]:
+    """Actuals, glide path and forecast as one long list of rows (line, date, value) for one legend."""
+    rows = [_point("Actual", d, v, style) for d, v in zip(actuals["date"], actuals["value"], strict=True)]
     if not any(is_missing(row.get(k)) for k in ("baseline", "baseline_date", "target", "target_date")):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "line": "Glide path",
-                    "date": to_timestamps([row["baseline_date"], row["target_date"]]),
-                    "value": [float(row["baseline"]), float(row["target"])],
-                }
-            )
-        )
-    forecast = _forecast(row, actuals)
-    if forecast is not None:
-        parts.append(forecast)
-    return pd.concat(parts, ignore_index=True)[["line", "date", "value"]]
+        rows += [
+            _point("Glide path", row["baseline_date"], row["baseline"], style),
+            _point("Glide path", row["target_date"], row["target"], style),
+        ]
+    return rows + _forecast(row, actuals, style)
 
 
-def _forecast(row: pd.Series, actuals: pd.DataFrame) -> pd.DataFrame | None:
+def _forecast(row: pd.Series, actuals: pd.DataFrame, style: NumberStyle) -> list[dict[str, Any]]:
     """Straight line from the last actual along ``trend`` per period up to ``forecast_date``."""
     end, trend = row.get("forecast_date"), row.get("trend")
     if actuals.empty or is_missing(end) or is_missing(trend):
-        return None
+        return []
     start, last = actuals["date"].iloc[-1], float(actuals["value"].iloc[-1])
     end = pd.Timestamp(end)
     if end <= start:
-        return None
+        return []
     periods = (end - start) / pd.Timedelta(days=_period_days(row.get("frequency")))
-    return pd.DataFrame(
-        {
-            "line": "Forecast",
-            "date": [start, end],
-            "value": [last, last + float(trend) * periods],
-        }
-    )
+    return [
+        _point("Forecast", start, last, style),
+        _point("Forecast", end, last + float(trend) * periods, style),
+    ]
 
 
-def metric_chart(metric_row: pd.Series, series: pd.DataFrame) -> alt.LayerChart:
-    """Actuals with baseline, target, glide path and forecast for one metric (a ``metrics`` row)."""
+def metric_chart(metric_row: pd.Series, series: pd.DataFrame, style: NumberStyle | None = None) -> ChartSpec:
+    """Actuals with baseline, target, glide path and forecast for one metric (a ``metrics`` row).
+
+    ``style`` is how the metric's numbers read (``csnb.report.words.metric_style``); by default its unit
+    with the report's usual decimals. Tooltips and labels use it, so they say what the captions say.
+    """
     if "metric" in series.columns and not is_missing(metric_row.get("metric")):
         series = series[series["metric"] == metric_row["metric"]]
+    unit = "" if is_missing(metric_row.get("unit")) else str(metric_row["unit"])
+    style = style or NumberStyle(unit=unit)
     actuals = at_observed(
         limit_points(series, metric_row.get("frequency"), metric_row.get("aggregate")), series
     )
-    lines = _lines_frame(metric_row, actuals)
-    unit = "" if is_missing(metric_row.get("unit")) else str(metric_row["unit"])
-    name = str(metric_row.get("name") or metric_row.get("metric") or "Metric")
-    y = alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False))
-    x = alt.X("date:T", title=None)
-    domain = [k for k in LINES if k in set(lines["line"])]
-    line_layer = (
-        alt.Chart(lines)
-        .mark_line()
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "line:N", title=None, scale=alt.Scale(domain=domain, range=[LINES[k][0] for k in domain])
-            ),
-            strokeDash=alt.StrokeDash(
-                "line:N", title=None, scale=alt.Scale(domain=domain, range=[LINES[k][1] for k in domain])
-            ),
-            detail="line:N",
-        )
-    )
-    points = (
-        alt.Chart(actuals)
-        .mark_point(filled=True, color=LINES["Actual"][0])
-        .encode(
-            x=x,
-            y=y,
-            tooltip=[alt.Tooltip("date:T", title="period"), alt.Tooltip("value:Q", title=unit or "value")],
-        )
-    )
-    layers: list[alt.Chart] = [line_layer, points, *_reference_layers(metric_row, x, y)]
-    return alt.layer(*layers).properties(title=alt.Title(name, subtitle=_subtitle(metric_row)))
+    name = str(metric_row.get("name") or "Metric")
+    lines = _lines(metric_row, actuals, style)
+    domain = [k for k in LINES if any(r["line"] == k for r in lines)]
+    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": AXIS_DATE}}
+    y_axis = {"format": axis_format(style)} if axis_format(style) else {}
+    y = {"field": "value", "type": "quantitative", "title": _value_title(style), "scale": {"zero": False}}
+    y["axis"] = y_axis
+    tooltip = [{"field": "day", "title": "Date"}, {"field": "shown", "title": name}]
+    line_layer = {
+        "data": {"values": lines},
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": x,
+            "y": y,
+            "color": {
+                "field": "line",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": domain, "range": [LINES[k][0] for k in domain]},
+            },
+            "strokeDash": {
+                "field": "line",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": domain, "range": [LINES[k][1] for k in domain]},
+            },
+            "tooltip": [{"field": "line", "title": "Line"}, *tooltip],
+        },
+    }
+    points = {
+        "data": {"values": [r for r in lines if r["line"] == "Actual"]},
+        "mark": {"type": "point", "filled": True, "color": LINES["Actual"][0]},
+        "encoding": {"x": x, "y": y, "tooltip": tooltip},
+    }
+    spec = {
+        "width": "container",
+        "height": 240,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "title": {"text": name},
+        "layer": [line_layer, points, *_reference_layers(metric_row, x, y, style)],
+        "config": _config(style),
+    }
+    return ChartSpec(spec, label=name, empty=actuals.empty)
 
 
-def _reference_layers(row: pd.Series, x: alt.X, y: alt.Y) -> list[alt.Chart]:
+def _value_title(style: NumberStyle) -> str | None:
+    """The value axis title: the unit in words (none for a share or money, whose labels say it)."""
+    if style.percent or style.currency:
+        return None
+    return style.unit or None
+
+
+def _config(style: NumberStyle) -> dict[str, Any]:
+    """The report's chart config, with the number locale of the metric's style."""
+    return {**CONFIG, "locale": {"number": vega_locale(style.locale, style.currency)}}
+
+
+def _reference_layers(row: pd.Series, x: dict, y: dict, style: NumberStyle) -> list[dict[str, Any]]:
     """Baseline and target rules with labels, and the target point at the target date."""
-    refs = pd.DataFrame(
-        [
-            {"label": label, "value": float(row[key])}
-            for label, key in (("Baseline", "baseline"), ("Target", "target"))
-            if not is_missing(row.get(key))
-        ]
-    )
-    if refs.empty:
+    refs = [
+        {"label": f"{label} {number(float(row[key]), style)}", "value": float(row[key])}
+        for label, key in (("Baseline", "baseline"), ("Target", "target"))
+        if not is_missing(row.get(key))
+    ]
+    if not refs:
         return []
-    rules = (
-        alt.Chart(refs)
-        .mark_rule(color="#555555", strokeDash=[1, 3])
-        .encode(y=y, tooltip=["label:N", alt.Tooltip("value:Q")])
-    )
-    labels = (
-        alt.Chart(refs)
-        .mark_text(align="left", dx=4, dy=-6, color="#333333")
-        .encode(y=y, x=alt.value(0), text="label:N")
-    )
-    layers = [rules, labels]
-    if not is_missing(row.get("target")) and not is_missing(row.get("target_date")):
-        target = pd.DataFrame(
-            {
-                "label": ["Target"],
-                "date": to_timestamps([row["target_date"]]),
-                "value": [float(row["target"])],
-            }
-        )
+    tooltip = [{"field": "label", "title": "Reference"}]
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": refs},
+            "mark": {"type": "rule", "color": "#555555", "strokeDash": [1, 3]},
+            "encoding": {"y": y, "tooltip": tooltip},
+        },
+        {
+            "data": {"values": refs},
+            "mark": {"type": "text", "align": "left", "dx": 4, "dy": -7, "color": "#333333"},
+            "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "label"}},
+        },
+    ]
+    if not is_missing(row.get("target_date")) and not is_missing(row.get("target")):
+        target = _point("Target", row["target_date"], float(row["target"]), style)
         layers.append(
-            alt.Chart(target)
-            .mark_point(shape="diamond", size=140, filled=True, color="#000000")
-            .encode(
-                x=x,
-                y=y,
-                tooltip=["label:N", alt.Tooltip("date:T"), alt.Tooltip("value:Q")],
-            )
+            {
+                "data": {"values": [target]},
+                "mark": {
+                    "type": "point",
+                    "shape": "diamond",
+                    "size": 140,
+                    "filled": True,
+                    "color": "#000000",
+                },
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "tooltip": [
+                        {"field": "line", "title": "Line"},
+                        {"field": "day", "title": "Date"},
+                        {"field": "shown", "title": "Value"},
+                    ],
+                },
+            }
         )
     return layers
 
 
-def _subtitle(row: pd.Series) -> str:
-    """A one-line status under the chart title, e.g. "on track, current 42 (kind: lead)"."""
-    status = str(row.get("status") or "no_data").replace("_", " ")
-    kind = "" if is_missing(row.get("kind")) else f" ({row['kind']} metric)"
-    current = "" if is_missing(row.get("current")) else f", current {float(row['current']):,.4g}"
-    return f"{status}{current}{kind}"
+def lead_lag_chart(leads: pd.DataFrame) -> ChartSpec:
+    """Correlation r of each lead with its lag at each shift; the best shift of each pair is marked.
 
-
-def lead_lag_chart(leads: pd.DataFrame) -> alt.LayerChart:
-    """Correlation r of each lead with its lag at each shift; the best shift of each pair is marked."""
+    For analysts (the exploration notebook): correlations and shifts never reach a client's report.
+    """
     frame = leads.copy()
     frame["pair"] = frame["lead"].astype(str) + " → " + frame["lag"].astype(str)
     frame["r"] = pd.to_numeric(frame["r"], errors="coerce")
-    frame["best"] = frame.get("best", False)
+    frame["best"] = frame["best"].astype(bool) if "best" in frame.columns else False
     frame = frame[["pair", "lead", "lag", "shift", "r", "best"]].dropna(subset=["r"])
-    x = alt.X("shift:O", title="shift (periods the lead comes first)")
-    y = alt.Y("r:Q", title="correlation r", scale=alt.Scale(domain=[-1, 1]))
+    values = [
+        {**r, "shift": int(r["shift"]), "r": float(r["r"]), "best": bool(r["best"])}
+        for r in frame.to_dict("records")
+    ]
     pairs = sorted(set(frame["pair"]))
-    colour = alt.Color(
-        "pair:N", title=None, scale=alt.Scale(domain=pairs, range=_cycle(OKABE_ITO, len(pairs)))
-    )
-    tooltip = ["lead:N", "lag:N", "shift:O", alt.Tooltip("r:Q", format=".2f"), "best:N"]
-    bars = alt.Chart(frame).mark_bar().encode(x=x, y=y, xOffset="pair:N", color=colour, tooltip=tooltip)
-    best = (
-        alt.Chart(frame)
-        .transform_filter("datum.best")
-        .mark_point(shape="diamond", filled=True, size=80, color="#000000")
-        .encode(x=x, y=y, xOffset="pair:N", tooltip=tooltip)
-    )
-    zero = alt.Chart(pd.DataFrame({"r": [0.0]})).mark_rule(color="#888888").encode(y="r:Q")
-    return alt.layer(bars, best, zero).properties(title="Lead indicators: correlation by shift", width=480)
+    x = {"field": "shift", "type": "ordinal", "title": "shift (periods the lead comes first)"}
+    y = {"field": "r", "type": "quantitative", "title": "correlation r", "scale": {"domain": [-1, 1]}}
+    tooltip = [
+        {"field": "lead", "type": "nominal"},
+        {"field": "lag", "type": "nominal"},
+        {"field": "shift", "type": "ordinal"},
+        {"field": "r", "type": "quantitative", "format": ".2f"},
+        {"field": "best", "type": "nominal"},
+    ]
+    colour = {
+        "field": "pair",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": pairs, "range": _cycle(OKABE_ITO, len(pairs))},
+    }
+    offset = {"field": "pair", "type": "nominal"}
+    spec = {
+        "width": 480,
+        "title": {"text": "Lead indicators: correlation by shift"},
+        "layer": [
+            {
+                "data": {"values": values},
+                "mark": {"type": "bar"},
+                "encoding": {"x": x, "y": y, "xOffset": offset, "color": colour, "tooltip": tooltip},
+            },
+            {
+                "data": {"values": values},
+                "transform": [{"filter": "datum.best"}],
+                "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 80, "color": "#000000"},
+                "encoding": {"x": x, "y": y, "xOffset": offset, "tooltip": tooltip},
+            },
+            {
+                "data": {"values": [{"r": 0.0}]},
+                "mark": {"type": "rule", "color": "#888888"},
+                "encoding": {"y": {"field": "r", "type": "quantitative"}},
+            },
+        ],
+        "config": CONFIG,
+    }
+    return ChartSpec(spec, label="Lead indicators", empty=not values)
 
 
 def _cycle(colours: list[str], n: int) -> list[str]:
@@ -320,28 +487,14 @@ def _cycle(colours: list[str], n: int) -> list[str]:
     return (colours * math.ceil(max(n, 1) / len(colours)))[: max(n, 1)]
 
 
-def health_bar(score: float | None, band: str) -> alt.LayerChart:
-    """The 0-100 health score as one bar on a green/amber/red scale (75 and 50 are the band limits)."""
-    bands = pd.DataFrame({"band": ["red", "amber", "green"], "start": [0, 50, 75], "end": [50, 75, 100]})
-    colours = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73", "unknown": "#BBBBBB"}
-    back = (
-        alt.Chart(bands)
-        .mark_bar(opacity=0.25, height=24)
-        .encode(
-            x=alt.X("start:Q", title="health", scale=alt.Scale(domain=[0, 100])),
-            x2="end:Q",
-            color=alt.Color(
-                "band:N", legend=None, scale=alt.Scale(domain=list(colours), range=list(colours.values()))
-            ),
-        )
-    )
-    value = pd.DataFrame(
-        {
-            "score": [0.0 if score is None else float(score)],
-            "band": [band],
-            "text": ["no data" if score is None else f"{score:.0f} ({band})"],
-        }
-    )
-    bar = alt.Chart(value).mark_bar(height=10, color="#000000").encode(x="score:Q", tooltip=["text:N"])
-    text = alt.Chart(value).mark_text(align="left", dx=4, dy=-14).encode(x="score:Q", text="text:N")
-    return alt.layer(back, bar, text).properties(height=40, title="Health")
+def status_word(status: str) -> str:
+    """A status as the client reads it (``off_track`` reads ``Off track``)."""
+    return STATUS_LABELS.get(status, str(status).replace("_", " ").capitalize())
+
+
+def days_text(days: float) -> str:
+    """A slip in words: ``3 days late``, ``1 day early``, ``on the due date``."""
+    n = int(days)
+    if n == 0:
+        return "on the due date"
+    return f"{abs(n)} day{'s' if abs(n) != 1 else ''} {'late' if n > 0 else 'early'}"

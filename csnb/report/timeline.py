@@ -1,117 +1,172 @@
-"""The milestone timeline: bars from start to due, coloured and shaped by status, critical path outlined."""
+"""The milestone timeline: one row per milestone, its title above a bar from start to due, legible on a phone.
+
+Titles are drawn above their bars rather than on a y axis, so the time axis keeps the chart's whole width
+at 360 px as at 1,100 px. Bars are coloured and the due-date mark shaped by status (with one legend in
+words); the critical path is outlined. Every text a reader sees is plain: titles, owners' names, dates as
+``15 Oct 2026``, statuses as words.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
-from csnb.report.charts import STATUS_COLOURS, STATUS_SHAPES, is_missing, to_timestamps
+from csnb.report.charts import (
+    AXIS_DATE,
+    CONFIG,
+    STATUS_COLOURS,
+    STATUS_SHAPES,
+    ChartSpec,
+    days_text,
+    is_missing,
+    status_word,
+    when,
+)
+from csnb.report.formats import day
 
 MILESTONE_STATUSES = ("done", "on_track", "at_risk", "late", "blocked", "not_started")
-KEEP = (
-    "milestone",
-    "label",
-    "owner",
-    "start",
-    "due",
-    "status",
-    "critical",
-    "critical_path",
-    "criteria",
-    "slip_days",
-)
-TOOLTIP = (
-    ("milestone", "nominal"),
-    ("label", "nominal"),
-    ("owner", "nominal"),
-    ("status", "nominal"),
-    ("start", "temporal"),
-    ("due", "temporal"),
-    ("criteria", "nominal"),
-    ("slip_days", "quantitative"),
-    ("critical_path", "nominal"),
-)
+ROW_STEP = 44  # pixels per milestone: the title's line above its bar
 
 
-def gantt_chart(milestones: pd.DataFrame, as_of: dt.date) -> alt.LayerChart:
-    """Milestones as bars from start to due, coloured and marked by status, critical path outlined."""
-    frame = _timeline_frame(milestones)
-    present = [s for s in MILESTONE_STATUSES if s in set(frame["status"])] or list(MILESTONE_STATUSES)
-    status_colour = alt.Color(
-        "status:N",
-        title="status",
-        scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]),
+def gantt_chart(
+    milestones: pd.DataFrame, as_of: dt.date, people: Mapping[str, str] | None = None
+) -> ChartSpec:
+    """Milestones as bars from start to due, coloured and marked by status, critical path outlined.
+
+    ``people`` maps owner ids to names for the tooltips (without it, tooltips name no owner).
+    """
+    rows = _rows(milestones, people)
+    present = [s for s in MILESTONE_STATUSES if any(r["status"] == s for r in rows)] or list(
+        MILESTONE_STATUSES
     )
-    y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("start", order="ascending"))
-    tooltip = [alt.Tooltip(c, type=kind) for c, kind in TOOLTIP if c in frame.columns]
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(height=14, cornerRadius=2)
-        .encode(
-            x=alt.X("start:T", title=None),
-            x2="due:T",
-            y=y,
-            color=status_colour,
-            tooltip=tooltip,
+    words = [status_word(s) for s in present]
+    colour = {
+        "field": "state",
+        "type": "nominal",
+        "title": "Status",
+        "scale": {"domain": words, "range": [STATUS_COLOURS[s] for s in present]},
+    }
+    order = [r["key"] for r in sorted(rows, key=lambda r: (r["start"] or "", r["due"] or ""))]
+    y = {"field": "key", "type": "nominal", "axis": None, "sort": order}
+    x = {"field": "start", "type": "temporal", "title": None, "axis": {"format": AXIS_DATE}}
+    tooltip = [{"field": f, "title": t} for f, t in _TOOLTIP if people or f != "owner"]
+    bars = {
+        "mark": {"type": "bar", "height": 12, "cornerRadius": 2},
+        "encoding": {
+            "x": x,
+            "x2": {"field": "due"},
+            "y": y,
+            "color": colour,
+            "tooltip": tooltip,
             # Critical milestones get a thick black outline: visible in colour and in greyscale.
-            stroke=alt.condition("datum.critical", alt.value("#000000"), alt.value(None)),
-            strokeWidth=alt.condition("datum.critical", alt.value(3), alt.value(0)),
-        )
-    )
-    marks = (
-        alt.Chart(frame)
-        .mark_point(filled=True, size=90, color="#000000")
-        .encode(
-            x="due:T",
-            y=y,
-            tooltip=tooltip,
-            shape=alt.Shape(
-                "status:N",
-                title="status",
-                scale=alt.Scale(domain=present, range=[STATUS_SHAPES[s] for s in present]),
-            ),
-        )
-    )
-    return alt.layer(bars, marks, *_as_of_rule(as_of)).properties(title="Milestones")
+            "stroke": {"condition": {"test": "datum.critical", "value": "#000000"}, "value": None},
+            "strokeWidth": {"condition": {"test": "datum.critical", "value": 3}, "value": 0},
+        },
+    }
+    marks = {
+        "mark": {"type": "point", "filled": True, "size": 110, "stroke": "#000000", "strokeWidth": 1},
+        "encoding": {
+            "x": {"field": "due", "type": "temporal"},
+            "y": y,
+            "color": colour,
+            "shape": {
+                "field": "state",
+                "type": "nominal",
+                "title": "Status",
+                "scale": {"domain": words, "range": [STATUS_SHAPES[s] for s in present]},
+            },
+            "tooltip": tooltip,
+        },
+    }
+    titles = {
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "bottom",
+            "dy": -9,
+            "fontWeight": "bold",
+            "limit": {"expr": "max(width - 4, 60)"},  # a long title ends in "…" (the tooltip has it whole)
+        },
+        "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "title"}, "tooltip": tooltip},
+    }
+    spec = {
+        "width": "container",
+        "height": {"step": ROW_STEP},
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": rows},
+        "layer": [bars, marks, titles, *_as_of_rule(as_of)],
+        "config": CONFIG,
+    }
+    return ChartSpec(spec, label="Milestone timeline", empty=not rows)
 
 
-def _timeline_frame(milestones: pd.DataFrame) -> pd.DataFrame:
-    """The columns the timeline draws: dates as timestamps, a label, criteria met, the critical path."""
-    frame = milestones.copy()
-    frame["start"], frame["due"] = (
-        to_timestamps(frame["start"]).to_numpy(),
-        to_timestamps(frame["due"]).to_numpy(),
-    )
-    frame["label"] = [
-        f"{m}  {t}" if not is_missing(t) else str(m)
-        for m, t in zip(frame["milestone"], frame.get("title", frame["milestone"]), strict=True)
+_TOOLTIP = (
+    ("title", "Milestone"),
+    ("state", "Status"),
+    ("owner", "Owner"),
+    ("span", "Dates"),
+    ("criteria", "Criteria"),
+    ("slip", "Done"),
+    ("path", "Path"),
+)
+
+
+def _rows(milestones: pd.DataFrame, people: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    """One row per milestone: where its bar goes, and its tooltip in words."""
+    out = []
+    for m in milestones.to_dict("records"):
+        title = m.get("title")
+        owner = m.get("owner")
+        out.append(
+            {
+                "key": str(m["milestone"]),
+                "title": str(m["milestone"] if is_missing(title) else title),
+                "start": when(m.get("start")),
+                "due": when(m.get("due")),
+                "status": str(m.get("status") or "not_started"),
+                "state": status_word(str(m.get("status") or "not_started")),
+                "owner": (people or {}).get(str(owner), "") if not is_missing(owner) else "",
+                "span": f"{day(m.get('start'))} to {day(m.get('due'))}",
+                "criteria": _criteria(m),
+                "slip": "" if is_missing(m.get("slip_days")) else days_text(float(m["slip_days"])),
+                "critical": bool(m.get("critical") or False),
+                "path": "On the critical path" if m.get("critical") else "",
+            }
+        )
+    return out
+
+
+def _as_of_rule(as_of: dt.date) -> list[dict[str, Any]]:
+    """A dashed vertical rule at the report date, labelled with the date."""
+    values = [{"as_of": when(as_of), "label": f"Report date, {day(as_of)}"}]
+    x = {"field": "as_of", "type": "temporal"}
+    return [
+        {
+            "data": {"values": values},
+            "mark": {"type": "rule", "color": "#000000", "strokeDash": [4, 2]},
+            "encoding": {"x": x, "tooltip": [{"field": "label", "title": "Date"}]},
+        },
+        {
+            "data": {"values": values},
+            "mark": {
+                "type": "text",
+                "align": "right",
+                "dx": -3,
+                "dy": 2,
+                "baseline": "top",
+                "text": "Report date",
+            },
+            "encoding": {"x": x, "y": {"value": 0}},
+        },
     ]
-    frame["critical"] = frame.get("critical", False)
-    frame["critical_path"] = frame["critical"].map({True: "critical path"}).fillna("")
-    frame["criteria"] = [_criteria(r) for r in frame.itertuples()]
-    return frame[[c for c in KEEP if c in frame.columns]]
 
 
-def _as_of_rule(as_of: dt.date) -> list[alt.Chart]:
-    """A dashed vertical rule at the report date, labelled "as of"."""
-    day = pd.DataFrame({"as_of": to_timestamps([as_of]), "label": ["as of"]})
-    rule = (
-        alt.Chart(day).mark_rule(color="#000000", strokeDash=[4, 2]).encode(x="as_of:T", tooltip=["as_of:T"])
-    )
-    text = (
-        alt.Chart(day)
-        .mark_text(align="left", dx=3, dy=-4, baseline="bottom")
-        .encode(x="as_of:T", y=alt.value(0), text="label:N")
-    )
-    return [rule, text]
-
-
-def _criteria(row: Any) -> str:
+def _criteria(row: Mapping[str, Any]) -> str:
     """ "2 of 3 criteria met" from a milestones row (empty when unknown)."""
-    met, total = getattr(row, "criteria_met", None), getattr(row, "criteria_total", None)
+    met, total = row.get("criteria_met"), row.get("criteria_total")
     if is_missing(met) or is_missing(total):
         return ""
     return f"{int(met)} of {int(total)} criteria met"
