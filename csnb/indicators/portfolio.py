@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from csnb.errors import SourceError
-from csnb.indicators.evaluation import evaluate_portfolio
+from csnb.indicators.evaluation import CHUNK_CLIENTS, evaluate_portfolio
 from csnb.indicators.failures import failed_sources
 from csnb.indicators.health import cap_reason
 from csnb.indicators.snapshot import Snapshot
@@ -93,21 +93,31 @@ def client_status(plan: Plan, snap: Snapshot, errors: list[SourceError]) -> dict
     }
 
 
-def portfolio_status(clients: list[str] | None, as_of: dt.date | None) -> dict[str, Any]:
-    """Pull and evaluate the named clients (all when None) at ``as_of``; JSON-able result."""
+def portfolio_status(
+    clients: list[str] | None, as_of: dt.date | None, chunk: int = CHUNK_CLIENTS
+) -> dict[str, Any]:
+    """Pull and evaluate the named clients (all when None) at ``as_of``; JSON-able result.
 
+    Clients are pulled and evaluated ``chunk`` at a time, so a portfolio of thousands of clients needs
+    the memory of one chunk's observations, not of all of them.
+    """
     project = Project()
     as_of = as_of or project.config.today()
     plans = [project.plan(c) for c in clients] if clients else project.plans
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(plans), chunk):
+        out += _chunk_status(plans[start : start + chunk], as_of)
+    return {"as_of": as_of.isoformat(), "clients": out}
+
+
+def _chunk_status(plans: list[Plan], as_of: dt.date) -> list[dict[str, Any]]:
+    """The statuses of one chunk of clients, evaluated together in one vectorised pass."""
     pulled = [pull(p, end=as_of) for p in plans]
     frames = [o.frame for o in pulled if len(o.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else Observations().frame
     errors = [e for o in pulled for e in o.errors]  # a failed source is status `error`, not `no_data`
     portfolio = evaluate_portfolio(plans, Observations(frame, errors), as_of)
-    return {
-        "as_of": as_of.isoformat(),
-        "clients": [
-            client_status(plan, portfolio.snapshot(plan.client.id), obs.errors)
-            for plan, obs in zip(plans, pulled, strict=True)
-        ],
-    }
+    return [
+        client_status(plan, portfolio.snapshot(plan.client.id), obs.errors)
+        for plan, obs in zip(plans, pulled, strict=True)
+    ]
