@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -384,6 +385,20 @@ def test_cli_search_list_export_suggest(project):
     assert not any(n in json.dumps(suggested) for n in ("Northwind", "northwind", "Acme", "Grace Okafor"))
     bad = runner.invoke(app, ["lessons", "search", "!!"])
     assert bad.exit_code != 0
+    # "training" is in most lessons, so its bm25 scores are tiny (about 2e-06): they once all read "0.00"
+    shown = runner.invoke(app, ["lessons", "search", "training"], terminal_width=200).output
+    relevances = re.findall(r"relevance (\d+)%", shown)
+    assert relevances[0] == "100" and len(set(relevances)) > 1, shown
+    assert [int(r) for r in relevances] == sorted((int(r) for r in relevances), reverse=True)
+    assert "0.00" not in shown
+
+
+def test_relevance_is_a_share_of_the_best_hit():
+    from csnb.cli.lessons import relevance
+
+    assert [relevance(s, 2.05e-06) for s in (2.05e-06, 1.98e-06, 1.55e-06)] == ["100%", "97%", "76%"]
+    assert relevance(1e-12, 3.4) == "1%"  # a hit is never shown as 0% relevant
+    assert relevance(None, 1.0) == "—"
 
 
 def test_every_command_help_shows_an_example():

@@ -115,10 +115,10 @@ def _print(rows: list[dict[str, Any]], as_json: bool, scored: bool = False) -> N
         return
     if not rows:
         _say("no lessons found")
+    best = max((r.get("score") or 0.0 for r in rows), default=0.0) if scored else 0.0
     for i, r in enumerate(rows, start=1):
         tags = " ".join(f"#{t}" for t in r["tags"])
-        # significant digits, not decimals: bm25 of a word found in most lessons is tiny but still ranks
-        score = f"  score {r['score']:.3g}" if scored else ""
+        score = f"  relevance {relevance(r.get('score'), best)}" if scored else ""
         _say(f"{i}. {r['statement']}", "bold")
         _say(f"   do: {r['recommendation']}")
         _say(
@@ -127,6 +127,17 @@ def _print(rows: list[dict[str, Any]], as_json: bool, scored: bool = False) -> N
             f"({r['retro_date']}){score}",
             "dim",
         )
+
+
+def relevance(score: float | None, best: float) -> str:
+    """A hit's score as a share of the best hit's: '100%', '62%'.
+
+    bm25 scores have no unit and, for a word found in most lessons, are as small as 2e-06 (they printed
+    as "score 0.00"); only their ratio says how close a hit comes to the best one.
+    """
+    if not score or best <= 0:
+        return "—"
+    return f"{max(1, round(100 * score / best))}%"
 
 
 @lessons_app.command("search")
@@ -142,7 +153,7 @@ def search(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Full-text search of the lessons, best match first.
+    """Full-text search of the lessons, best match first, each with its relevance (the best hit is 100%).
 
     Example: `csnb lessons search "onboarding training" --stage onboarding`
     """
