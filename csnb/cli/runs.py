@@ -299,31 +299,35 @@ def _print_summary(summary: Any) -> None:
     )
 
 
+PROGRESS_MIN_REPORTS = 4  # a bar for fewer reports only flickers; their one line each says enough
+
+
 class _Progress:
-    """A rich progress bar on a terminal's stderr; one plain line per report otherwise (none with --json)."""
+    """A rich progress bar on a terminal's stderr for batches of PROGRESS_MIN_REPORTS or more; one plain line
+    per report otherwise. ``--json`` prints no per-report lines, so stdout holds only the JSON summary."""
 
     def __init__(self, enabled: bool, quiet: bool):
         self.enabled, self.quiet, self.bar, self.task = enabled, quiet, None, None
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            )
-            self.bar.__enter__()
         return self
 
     def start(self, jobs: list[Any]) -> None:
-        """Show the batch size."""
-        if self.bar is not None:
-            self.task = self.bar.add_task("reports", total=len(jobs))
+        """Show the bar once the batch size is known and large enough."""
+        if not self.enabled or len(jobs) < PROGRESS_MIN_REPORTS:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.bar.__enter__()
+        self.task = self.bar.add_task("reports", total=len(jobs))
 
     def advance(self, result: Any) -> None:
         """Count one finished report."""
