@@ -137,8 +137,12 @@ def test_sparkline_scales_health_into_its_box():
     days = [dt.date(2026, 10, 1), dt.date(2026, 10, 8)]
     spark = sparkline([HealthPoint(days[0], 0, "red"), HealthPoint(days[1], 100, "green")])
     assert spark is not None
-    # 3 px of padding in a 120 x 32 box: 0 sits on the bottom edge, 100 on the top one
-    assert spark["points"] == "3.0,29.0 117.0,3.0" and spark["tone"] == "good"
+    # 3 px of padding in a 120 x 36 box: 0 sits on the bottom edge, 100 on the top one
+    assert spark["points"] == "3.0,33.0 117.0,3.0" and spark["tone"] == "good"
+    # 60 -> 70 on a scale from 45 (50 less 5) to 80 (75 and 5), 30 px tall: y = 3 + (80 - score) / 35 * 30
+    close = sparkline([HealthPoint(days[0], 60, "amber"), HealthPoint(days[1], 70, "amber")])
+    assert close is not None and close["points"] == "3.0,20.1 117.0,11.6"
+    assert close["bands"] == {"green": 7.3, "amber": 28.7}
     assert sparkline([HealthPoint(days[0], 50, "amber")]) is None
     assert sparkline([HealthPoint(days[0], None, None), HealthPoint(days[1], 60, "amber")]) is None
 

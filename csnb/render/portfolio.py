@@ -41,7 +41,7 @@ STATUS_ORDER += ("on_track", "achieved", "done")
 BAND_RANK = {"red": 1, "amber": 2, None: 3, "green": 4}  # a failed run ranks 0
 RUN_LABELS = {"ok": "Succeeded", "failed": "Failed", "interrupted": "Interrupted", "running": "Running"}
 EDITIONS = {"executive": "Executive edition", "operator": "Operator edition"}
-SPARK = (120, 32, 3)  # width, height and padding of the health sparkline, in CSS pixels
+SPARK = (120, 36, 3)  # width, height and padding of the health sparkline, in CSS pixels
 
 
 def status_label(status: str | None) -> dict[str, str]:
@@ -106,17 +106,23 @@ def cap_reasons(plan: Plan, latest: dict[str, Any]) -> list[str]:
 
 
 def sparkline(points: Sequence[HealthPoint]) -> dict[str, Any] | None:
-    """An inline SVG polyline of health (0-100) over past report dates; None with fewer than two scores."""
+    """An inline SVG polyline of health over past report dates; None with fewer than two scores.
+
+    The vertical scale spans the scores and the band thresholds (50 and 75) with a little room, so a
+    move of a few points shows while the thresholds, drawn as faint lines, keep it in proportion.
+    """
     scored = [p for p in points if p.score is not None]
     if len(scored) < 2:
         return None
     width, height, pad = SPARK
+    scores = [float(p.score) for p in scored]  # type: ignore[arg-type]
+    low, high = max(0.0, min(*scores, 50.0) - 5), min(100.0, max(*scores, 75.0) + 5)
     step = (width - 2 * pad) / (len(scored) - 1)
 
     def y(score: float) -> float:
-        return round(pad + (100 - score) / 100 * (height - 2 * pad), 1)
+        return round(pad + (high - score) / (high - low) * (height - 2 * pad), 1)
 
-    coords = [(round(pad + i * step, 1), y(p.score)) for i, p in enumerate(scored)]  # type: ignore[arg-type]
+    coords = [(round(pad + i * step, 1), y(s)) for i, s in enumerate(scores)]
     last = scored[-1]
     return {
         "width": width,
@@ -124,9 +130,9 @@ def sparkline(points: Sequence[HealthPoint]) -> dict[str, Any] | None:
         "points": " ".join(f"{x},{yy}" for x, yy in coords),
         "last": coords[-1],
         "tone": TONE_OF.get(last.band or "unknown", "none"),
-        "bands": {"green": y(75), "amber": y(50)},  # the band thresholds, drawn as faint lines
+        "bands": {"green": y(75), "amber": y(50)},
         "label": f"Health over the last {len(scored)} reports, {day(scored[0].as_of)} to {day(last.as_of)}: "
-        + ", ".join(f"{p.score:.0f}" for p in scored),
+        + ", ".join(f"{s:.0f}" for s in scores),
     }
 
 
