@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,12 @@ def _pattern(value: float, decimals: int | None) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
+def _money_pattern(locale: str, digits: int) -> str:
+    """The locale's own currency pattern (sign before or after, spacing) with ``digits`` decimals."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    return re.sub(r"0\.0+|0(?=[^0#,.]*$)", "0" + ("." + "0" * digits if digits else ""), pattern, count=1)
+
+
 def unit_text(unit: str, value: float) -> str:
     """The unit after a number: ``%`` sticks to it, a plural unit reads singular for exactly one."""
     if not unit:
@@ -79,7 +86,7 @@ def number(value: Any, style: NumberStyle | None = None) -> str:
     value = float(value)
     if style.currency:
         digits = style.decimals if style.decimals is not None else (0 if value.is_integer() else 2)
-        pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
+        pattern = _money_pattern(style.locale, digits)
         return format_currency(
             value, style.currency, format=pattern, locale=style.locale, currency_digits=False
         )

@@ -71,7 +71,7 @@ def spark(report: Report, metric_id: str) -> list[float | None]:
     return [None if missing(v) else round(float(v), 4) for v in full]
 
 
-def _expected_from(report: Report, metric_id: str) -> dt.date:
+def expected_from(report: Report, metric_id: str) -> dt.date:
     """The date a metric without data should start to have it: its baseline date, or the next period."""
     m = report.plan.metric(metric_id)
     if m.baseline.date > report.as_of:
@@ -109,7 +109,7 @@ def goal_row(report: Report, goal: dict[str, Any]) -> dict[str, Any]:
     )
     if status == "no_data":
         source = source_name(report.plan.metric(m["metric"]).source)
-        row["note"] = f"No data yet: expected from {day(_expected_from(report, m['metric']))} ({source})"
+        row["note"] = f"No data yet: expected from {day(expected_from(report, m['metric']))} ({source})"
     elif status == "error":
         row["note"] = "The data could not be loaded for this report; the team is on it."
     elif bool(m.get("stale")):

@@ -109,6 +109,7 @@ def metric_blocks(r: Report) -> list[tuple[str, dict[str, Any]]]:
             unit="",
             status_word=words.status_word(row["status"]),
             source_name=words.source_name(r.plan.metric(mid).source),
+            expected_from=onepager.expected_from(r, mid) if row["status"] == "no_data" else None,
         )
         out.append((sections.render("metric", m=data, heading=heading, intro=intro), row))
     return out
