@@ -32,41 +32,31 @@ class ReportStyle:
 
 
 def _report_style(table: Any, path: Path) -> ReportStyle:
-    """``[report]`` of csnb.toml, each value checked against Babel's locale data."""
+    """``[report]`` of csnb.toml, each value checked against Babel's locale data.
+
+    Babel is imported only for a value other than the default: it takes a third of a second, and every
+    command reads this file.
+    """
+    table = table if isinstance(table, dict) else {}
+    default = ReportStyle()
+    currency, locale = table.get("currency", default.currency), table.get("locale", default.locale)
+    if not isinstance(currency, str) or not isinstance(locale, str):
+        raise ConfigError([Issue(str(path), 0, 0, "report", 'currency and locale are text, such as "GBP"')])
+    style = ReportStyle(currency=currency.upper(), locale=locale.replace("-", "_"))
+    if style == default:
+        return style
     from babel.core import Locale, UnknownLocaleError
     from babel.numbers import is_currency
 
-    table = table if isinstance(table, dict) else {}
-    style = ReportStyle()
-    currency = table.get("currency", style.currency)
-    if not isinstance(currency, str) or not is_currency(currency.upper()):
-        raise ConfigError(
-            [
-                Issue(
-                    str(path),
-                    0,
-                    0,
-                    "report.currency",
-                    f"unknown currency {currency!r} (use GBP, EUR, USD, ...)",
-                )
-            ]
-        )
-    locale = table.get("locale", style.locale)
+    if not is_currency(style.currency):
+        message = f"unknown currency {currency!r} (use an ISO 4217 code: GBP, EUR, USD, ...)"
+        raise ConfigError([Issue(str(path), 0, 0, "report.currency", message)])
     try:
-        Locale.parse(str(locale).replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise ConfigError(
-            [
-                Issue(
-                    str(path),
-                    0,
-                    0,
-                    "report.locale",
-                    f"unknown locale {locale!r} (use en_GB, en_US, de_DE, ...)",
-                )
-            ]
-        ) from None
-    return ReportStyle(currency=currency.upper(), locale=str(locale).replace("-", "_"))
+        Locale.parse(style.locale)
+    except (UnknownLocaleError, ValueError):
+        message = f"unknown locale {locale!r} (use a name such as en_GB, en_US or de_DE)"
+        raise ConfigError([Issue(str(path), 0, 0, "report.locale", message)]) from None
+    return style
 
 
 @dataclass(frozen=True)
