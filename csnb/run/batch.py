@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -27,10 +28,12 @@ from csnb.project.scaffold import bundled_notebooks
 from csnb.registry import executors as registry
 from csnb.render.portfolio import write_index
 from csnb.run.engines import DEFAULT_ENGINE, is_warm
-from csnb.run.forkserver import run_forked
+from csnb.run.executors import default_jobs
+from csnb.run.forkserver import HereExecutor, run_forked, runs_here
 from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
 from csnb.run.lock import batch_lock
 from csnb.run.options import BatchOptions, check_audience, check_engine, check_options, check_timeout
+from csnb.run.plancache import PlanCache
 from csnb.run.process import pid_alive
 from csnb.run.publish import publisher
 from csnb.run.worker import run_isolated, sweep
@@ -100,14 +103,15 @@ def _job(
 
 
 def run_single(client: str, timeout: float | None = None, **options: object) -> Result:
-    """Run one client's report here, or with ``timeout`` in a worker that is stopped if it overruns."""
+    """Run one client's report in a fork of this process (a stock kernel: here, or with ``timeout`` in a
+    worker); a report that overruns ``timeout`` seconds is stopped."""
     check_timeout(timeout)
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
     publish = publisher(job.out_url, job.out_dir)  # an unusable --out URL stops here, with exit 2
     if job.store_url:  # a store that cannot be opened stops here, with exit 2, before the report runs
         Store(job.store_url).dispose()
-    if timeout is None and is_warm(job.engine):
-        result = run_forked(job)  # a crash in the report's cells is a failed client, not a dead command
+    if is_warm(job.engine):  # a crash in the report's cells is a failed client, not a dead command
+        result = run_forked(job, timeout=timeout)
     elif timeout is None:
         result = run_job(job)
     else:
@@ -181,10 +185,10 @@ def _load_plans(project: Project, clients: tuple[str, ...]) -> dict[str, tuple[P
     paths = [project.plan_path(c) for c in clients] if clients else project.plan_paths()
     if not paths:
         raise InputError(f"no plans in {project.config.parameters}")
-    plans, issues = {}, []
+    plans, issues, cache = {}, [], PlanCache(project.root)
     for path in paths:
         try:
-            plan = load_plan(path)
+            plan = cache.load(path)  # validated plans are kept in .csnb/plans/ by content
             plans[path.stem] = (path, plan)
         except PlanError as exc:
             issues += exc.issues
@@ -281,7 +285,7 @@ def run_batch(
         return summary
     with batch_lock(project.root / ".csnb", opts.wait, on_wait):
         jobs = _pick(project, opts, plans, summary, store_url, at)
-        executor = _executor(project, opts, summary.batch)
+        executor = _executor(project, opts, summary.batch, len(jobs))
         if on_start:
             on_start(jobs)
         started = time.perf_counter()
@@ -340,7 +344,7 @@ def _states(store_url: str, clients: list[str], create: bool) -> dict[tuple[str,
         store.dispose()
 
 
-def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
+def _executor(project: Project, opts: BatchOptions, batch: str, count: int = 0) -> Any:
 
     reports = Path(opts.out_dir or project.config.reports)
     if reports.is_dir():
@@ -348,6 +352,10 @@ def _executor(project: Project, opts: BatchOptions, batch: str) -> Any:
     logs = project.root / ".csnb" / "logs"
     with cannot_write(logs):
         logs.mkdir(parents=True, exist_ok=True)
+    small = runs_here(count, opts.jobs or default_jobs())
+    # forked from a process whose Python threads hold locks, a report may hang (a progress bar's refresh)
+    if opts.executor == "local" and is_warm(opts.engine) and small and threading.active_count() == 1:
+        return HereExecutor(timeout=opts.timeout)  # no worker start to pay for
     cls = registry.get(opts.executor)
     log = logs / f"batch-{batch}.log"
     return cls(jobs=opts.jobs, timeout=opts.timeout, address=opts.address, log=log, engine=opts.engine)

@@ -24,6 +24,7 @@ import pickle
 import select
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -97,8 +98,12 @@ def warm_modules(notebook: str | Path) -> list[str]:
     return [m for m in declared if isinstance(m, str)]
 
 
-def warm_up(modules: list[str] | tuple[str, ...] = ()) -> None:
-    """Import csnb's report stack and ``modules`` in this (fork server) process, once; never vl_convert."""
+def warm_up(modules: list[str] | tuple[str, ...] = (), *, server: bool = True) -> None:
+    """Import csnb's report stack and ``modules`` in this (fork server) process, once; never vl_convert.
+
+    ``server`` False: this is a command that forks its own reports (as ``csnb run CLIENT`` does),
+    whose native thread pools started before the warm-up; it is not warned about them.
+    """
     if "numpy" not in sys.modules:
         pin_native_threads()
     # debugpy warns on stderr about frozen modules when imported; reports do not debug
@@ -118,7 +123,7 @@ def warm_up(modules: list[str] | tuple[str, ...] = ()) -> None:
     if "render" not in _warmed:
         _warmed.add("render")
         _prerender()
-    if wanted and native_threads():
+    if wanted and server and native_threads():
         print(f"csnb: the fork server holds threads {native_threads()}; forks may hang", file=sys.stderr)
     if "vl_convert" in sys.modules:
         raise WarmError("a warm-up module imported vl_convert, which hangs in forked reports; remove it")
@@ -140,16 +145,21 @@ def _prerender() -> None:
     render_notebook(nbformat.v4.new_notebook(), title="warm-up")
 
 
-def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = None) -> Result:
+def run_forked(
+    job: Job, owner_pid: int | None = None, watch_fd: int | None = None, timeout: float | None = None
+) -> Result:
     """Run ``job`` in a fresh child of this process; a child that dies is one failed ``Result``.
 
     ``owner_pid`` names the temporary files (the process a batch knows); when ``watch_fd`` (the
     worker's job pipe) reaches end of file, the batch is gone: the child is killed and this process exits.
+    A report still running ``timeout`` seconds after it started is stopped (``csnb run --timeout``).
     """
     from csnb.run.job import new_run_key
 
     owner_pid = owner_pid or os.getpid()
     job = replace(job, run_key=job.run_key or new_run_key(job))
+    if timeout:  # the report's queries are limited on their servers to the same moment
+        job = replace(job, deadline=time.time() + timeout)
     read_fd, write_fd = os.pipe()
     clock = CellClock()
     started = time.perf_counter()
@@ -165,28 +175,97 @@ def run_forked(job: Job, owner_pid: int | None = None, watch_fd: int | None = No
         process.cell_clock = clock
         _child(job, owner_pid, write_fd, parent)
     os.close(write_fd)
+    watch = _Watch(
+        clock, CLOCK_TICK if job.cell_timeout else None, time.monotonic() + timeout if timeout else None
+    )
     try:
-        data, status, overran = _collect(
-            pid, read_fd, watch_fd, clock, CLOCK_TICK if job.cell_timeout else None
-        )
+        data, status = _collect(pid, read_fd, watch_fd, watch)
     finally:
         os.close(read_fd)
-    if overran:  # a cell caught its timeout or hung in native code: stopped, as a kernel would be
-        cell, seconds = overran
-        return worker_failure(job, "", owner_pid, time.perf_counter() - started, timed_out=(cell, seconds))
+    spent = time.perf_counter() - started
+    if watch.overran:  # a cell caught its timeout or hung in native code: stopped, as a kernel would be
+        return worker_failure(job, "", owner_pid, spent, timed_out=watch.overran)
+    if watch.late:
+        return worker_failure(job, f"did not finish within {timeout:g} s and was stopped", owner_pid, spent)
     if data:
         try:
             result = pickle.loads(data)
         except (pickle.UnpicklingError, EOFError, ValueError):
             pass
         else:  # the fork and the hand-back count as the report's start
-            overhead = time.perf_counter() - started - result.duration
+            overhead = spent - result.duration
             if result.phases:
                 result.phases["start"] = result.phases.get("start", 0.0) + max(0.0, overhead)
             result.duration += max(0.0, overhead)
             return result
     reason = f"DeadKernelError: its report process died ({describe_exit(os.waitstatus_to_exitcode(status))})"
-    return worker_failure(job, reason, owner_pid, time.perf_counter() - started)
+    return worker_failure(job, reason, owner_pid, spent)
+
+
+class _Watch:
+    """What the parent watches besides the child's pipe: the cell clock and the report's deadline."""
+
+    def __init__(self, clock: CellClock, tick: float | None, until: float | None):
+        self.clock, self.tick, self.until = clock, tick, until
+        self.overran: tuple[int, float] | None = None  # (cell, timeout) the child was stopped for
+        self.late = False  # stopped at the report's deadline
+
+    def wait(self) -> float | None:
+        """Seconds to the next check (None: none is needed)."""
+        waits = []
+        if self.tick:  # with cell timeouts: read the clock every tick while no cell runs
+            cell = self.clock.wait(CELL_GRACE)
+            waits.append(self.tick if cell is None else cell)
+        if self.until is not None:
+            waits.append(max(0.0, self.until - time.monotonic()))
+        return min(waits) if waits else None
+
+    def must_stop(self) -> bool:
+        """Whether to stop the child now: a cell past its timeout, or the report past its deadline."""
+        self.overran = self.clock.overdue(CELL_GRACE)
+        self.late = self.overran is None and self.until is not None and time.monotonic() >= self.until
+        return bool(self.overran) or self.late
+
+    def ended(self) -> None:
+        """The child exited: by its cell's timeout when the clock still shows the cell past its deadline."""
+        self.overran = self.clock.overdue()
+
+
+# CPU seconds, measured on the demo: a worker's start and warm-up, and one report on a warm fork. A
+# batch runs here, in forks of this process warmed up once, when that costs less than starting workers.
+WORKER_START = 5.0
+WARM_REPORT = 2.0
+
+
+def runs_here(count: int, slots: int) -> bool:
+    """Whether ``count`` warm reports are quicker here, one after another, than on ``slots`` workers.
+
+    Here: half a warm-up (this process has imported the store and the renderer already), then the
+    reports in turn. On workers: a warm-up each, at once, then the reports ``slots`` at a time. So a
+    small batch costs no more than as many single ``csnb run CLIENT`` runs, each a fork of its command.
+    """
+    if slots <= 1:
+        return True
+    here = WORKER_START / 2 + count * WARM_REPORT
+    pool = WORKER_START + count * WARM_REPORT / min(slots, count)
+    return here <= pool
+
+
+class HereExecutor:
+    """Runs a batch's jobs one after another, each in a fork of this process, which warms up once."""
+
+    def __init__(self, timeout: float | None = None):
+        self.timeout = timeout
+
+    def run(self, jobs: list[Job], done: Callable[[Result], None]) -> list[Result]:
+        """Run every job; call ``done`` once per finished job; return the results in order."""
+        warm_up(warm_modules(jobs[0].notebook) if jobs else [], server=False)
+        results = []
+        for job in jobs:
+            result = run_forked(job, timeout=self.timeout)
+            results.append(result)
+            done(result)
+        return results
 
 
 def _fork() -> int:
@@ -198,32 +277,23 @@ def _fork() -> int:
         return os.fork()
 
 
-def _collect(
-    pid: int, read_fd: int, watch_fd: int | None, clock: CellClock, tick: float | None
-) -> tuple[bytes, int, tuple[int, float] | None]:
-    """Read the child's pickled result until it exits; return the bytes, its wait status, and the
-    (cell, timeout) it was stopped for when a cell overran its timeout by ``CELL_GRACE``.
-
-    With cell timeouts, the clock is read every ``tick`` seconds while no cell runs (a cell's start
-    is not signalled), and at the running cell's deadline otherwise.
-    """
+def _collect(pid: int, read_fd: int, watch_fd: int | None, watch: _Watch) -> tuple[bytes, int]:
+    """Read the child's pickled result until it exits, or until ``watch`` says to stop it; return the
+    bytes and its wait status."""
     chunks: list[bytes] = []
     exited = _pidfd(pid)
     fds = [read_fd] + [fd for fd in (watch_fd, exited) if fd is not None]
     try:
         while True:
-            wait = clock.wait(CELL_GRACE) if tick else None
-            if tick and wait is None:
-                wait = tick
+            wait = watch.wait()
             if exited is None:
                 wait = 0.05 if wait is None else min(wait, 0.05)
             ready, _, _ = select.select(fds, [], [], wait)
             if watch_fd is not None and watch_fd in ready:
                 _kill(pid)
                 os._exit(1)  # the batch closed our job pipe: it is gone, and so are we
-            overran = clock.overdue(CELL_GRACE)
-            if overran:
-                return b"", _kill(pid), overran
+            if watch.must_stop():
+                return b"", _kill(pid)
             if read_fd in ready:
                 chunk = os.read(read_fd, 1 << 20)
                 if chunk:
@@ -231,8 +301,9 @@ def _collect(
                     continue
                 fds.remove(read_fd)  # end of file: the child is ending (or closed the pipe and lives on)
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done:  # ended by its cell's timeout (the clock still shows the cell), or of itself
-                return b"".join(chunks), status, clock.overdue()
+            if done:
+                watch.ended()
+                return b"".join(chunks), status
     finally:
         if exited is not None:
             os.close(exited)
