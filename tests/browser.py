@@ -137,6 +137,7 @@ class PageResult:
 
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    console_warnings: list[str] = field(default_factory=list)  # Vega's "Infinite extent" is a warning
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
@@ -189,7 +190,7 @@ def open_report(
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.route("**/*", lambda route: _only_local(route, result))
-            page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
+            page.on("console", lambda msg: _console(msg, result))
             page.on("pageerror", lambda exc: result.page_errors.append(str(exc)))
             page.on("dialog", lambda dialog: (result.dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
@@ -213,6 +214,14 @@ def open_report(
         finally:
             browser.close()
     return result
+
+
+def _console(msg, result: PageResult) -> None:
+    """Keep the page's console errors and warnings."""
+    if msg.type == "error":
+        result.console_errors.append(msg.text)
+    elif msg.type == "warning":
+        result.console_warnings.append(msg.text)
 
 
 def _only_local(route, result: PageResult) -> None:
