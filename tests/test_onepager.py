@@ -93,7 +93,7 @@ def test_the_verdict_leads_with_the_worst_goal_and_counts_the_rest() -> None:
         "“Cut manual routing time by 40%” is off track; 1 of 2 goals on track or achieved; "
         "no milestone is late."
     )
-    assert data["why"] == ["Cut manual routing time by 40% is off track. Dispatchers lose their mornings."]
+    assert data["why"] == ["Cut manual routing time by 40%: Dispatchers lose their mornings."]
 
 
 def test_a_healthy_plan_says_so_in_one_sentence() -> None:
@@ -191,7 +191,7 @@ def test_the_one_pager_is_json_with_one_date_format_and_the_agreed_keys() -> Non
     )
     shown = json.dumps({k: v for k, v in data.items() if k != "as_of"}, ensure_ascii=False)
     assert not re.search(r"\d{4}-\d\d-\d\d", shown)
-    assert data["changed"] == ["This is the first report; the next one will show what moved since today."]
+    assert data["changed"] == ["First report: the next one will show what moved since today."]
 
 
 def test_band_marks_differ_in_shape_and_amber_is_not_an_arrow() -> None:

@@ -214,4 +214,4 @@ def test_a_goal_that_needs_work_reads_without_a_full_stop_missing() -> None:
     )
     snap = evaluate(p, observations(*daily("routing_minutes", [600, 599, 598, 597, 596])), D(2026, 1, 5))
     rep = Report(p, snap, diff(None, snap, p), "executive", pd.DataFrame())
-    assert one_pager(rep)["why"] == ["Cut routing time is off track. Dispatchers lose their mornings."]
+    assert one_pager(rep)["why"] == ["Cut routing time: Dispatchers lose their mornings."]

@@ -232,10 +232,10 @@ def test_search_returns_only_lessons_with_the_words_and_shows_real_scores(sqlite
     found = CliRunner().invoke(app, ["lessons", "search", "headset go-live", "--store", sqlite_url])
     assert found.exit_code == 0, found.output
     assert "Headsets arrived late" in found.output and "Single sign-on" not in found.output
-    # "training" is in most lessons' text: bm25 gives it a tiny weight, printed as it is, not as 0.00
+    # "training" is in most lessons' text: bm25 gives it a tiny weight, shown as a share of the best hit
     found = CliRunner().invoke(app, ["lessons", "search", "training", "--store", sqlite_url])
-    scores = [float(s) for s in re.findall(r"score (\S+)", found.output)]
-    assert scores and all(s > 0 for s in scores) and "score 0.00" not in found.output
+    shares = [int(s) for s in re.findall(r"relevance (\d+)%", found.output)]
+    assert shares and shares[0] == 100 and all(s > 0 for s in shares) and "0.00" not in found.output
 
 
 def test_suggestions_prefer_the_next_milestones_stage_and_say_why(sqlite_url) -> None:

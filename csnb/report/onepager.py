@@ -154,7 +154,7 @@ def health_reason(report: Report) -> str:
     names = _names(report)
     parts = [
         f"{names.get(i, humanize(i))} ({STATUS_WORDS.get(s, humanize(s)).lower()})"
-        for i, s in zip(low["input"].head(3), low["status"].head(3), strict=True)
+        for i, s in zip(low["input"].head(2), low["status"].head(2), strict=True)
     ]
     return "Pulled down by " + _join(parts) + "."
 
@@ -209,7 +209,8 @@ def next_items(report: Report) -> list[dict[str, str]]:
             )
     for risk in report.snapshot.risks.to_dict("records"):
         if risk["status"] == "triggered":
-            text = f"Risk: {risk['description']}. Response: {risk['contingency']}"
+            # the response is in the operator edition's risk table; here, that it needs attention
+            text = f"Risk to act on: {risk['description']}"
             out.append({"text": text, "owner": report.person(risk["owner"]), "date": ""})
     review = _next_review(report)
     if review:
@@ -326,7 +327,7 @@ def one_pager(report: Report) -> dict[str, Any]:
     changed = change_lines(report)
     if not changed:
         changed = [
-            "This is the first report; the next one will show what moved since today."
+            "First report: the next one will show what moved since today."
             if report.diff.first
             else f"Nothing moved since the previous report ({day(report.diff.before)})."
         ]

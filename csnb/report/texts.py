@@ -229,18 +229,21 @@ def _date(text: str) -> dt.date | None:
 
 
 def why_lines(report: Report) -> list[str]:
-    """Why the goals that are not on track matter, in the plan's own words."""
+    """Why the goals that are behind matter, in the plan's own words, worst first as the goals list.
+
+    A goal without data is left out: its row already says when data is expected, and the one-pager has
+    no room to say a thing twice.
+    """
     out = []
     goals = report.snapshot.goals.to_dict("records")
-    for g in sorted(goals, key=lambda g: -SEVERITY.get(g["status"], 0)):  # worst first, as the goals list
+    for g in sorted(goals, key=lambda g: -SEVERITY.get(g["status"], 0)):
+        why = g.get("why")  # NaN, not None, when a frame row has no reason
+        why = why.strip() if isinstance(why, str) else ""
         if g["status"] in ("at_risk", "off_track", "missed"):
-            why = g.get("why")  # NaN, not None, when a frame row has no reason
-            reason = f" {_sentence(why)}" if isinstance(why, str) and why.strip() else ""
-            out.append(f"{g['statement']} is {status_word(g['status']).lower()}.{reason}")
-        elif g["status"] == "no_data":
-            out.append(f"{g['statement']}: no data yet, so progress cannot be shown.")
+            word = status_word(g["status"]).lower()
+            out.append(f"{g['statement']}: {_sentence(why)}" if why else f"{g['statement']} is {word}.")
         elif g["status"] == "error":
-            out.append(f"{g['statement']}: its data source failed, so progress cannot be shown.")
+            out.append(f"{g['statement']}: its data could not be loaded, so progress cannot be shown.")
     return out
 
 
