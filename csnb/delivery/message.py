@@ -65,7 +65,8 @@ class Outgoing:
 def subject_line(template: str, **values: str) -> str:
     """The subject from its template, on one line (a newline in a plan string must not add a header)."""
     text = template.format_map({k: values.get(k, "") for k in SUBJECT_FIELDS} | values)
-    return " ".join(text.split())[:250]
+    # an empty last field (no status yet) must not leave a dangling separator
+    return " ".join(text.split()).rstrip(" ·,—-")[:250]
 
 
 def _sender(settings: MailSettings, plan: Plan) -> str:
