@@ -17,6 +17,7 @@ from csnb.indicators.snapshot import Health, Snapshot
 from csnb.plan.load import validate_document
 from csnb.plan.located import Located
 from csnb.plan.models import Plan
+from csnb.project.clock import today
 from csnb.project.config import load_config
 from csnb.report.charts import lead_lag_chart, metric_chart
 from csnb.sources import pull
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 
 def report_date(plan: Plan, as_of: str | dt.date | None = None) -> dt.date:
-    """``as_of`` as a date; by default the report's: today, or the date ``csnb.toml`` pins."""
-    return to_date(as_of) or load_config(plan.path.parent if plan.path else None).today()
+    """``as_of`` as a date; by default the report's: today in the plan's time zone, or the date ``csnb.toml``
+    pins."""
+    return to_date(as_of) or today(load_config(plan.path.parent if plan.path else None), plan)
 
 
 def observations(
