@@ -215,3 +215,39 @@ def test_a_goal_that_needs_work_reads_without_a_full_stop_missing() -> None:
     snap = evaluate(p, observations(*daily("routing_minutes", [600, 599, 598, 597, 596])), D(2026, 1, 5))
     rep = Report(p, snap, diff(None, snap, p), "executive", pd.DataFrame())
     assert one_pager(rep)["why"] == ["Cut routing time: Dispatchers lose their mornings."]
+
+
+def test_a_money_metric_reads_in_the_projects_currency_and_a_share_as_a_percentage() -> None:
+    data = plan_data(
+        [
+            metric(
+                "savings",
+                name="Savings",
+                format={"currency": True},
+                baseline={"value": 0, "date": "2026-01-01"},
+                target={"value": 5000, "date": "2026-01-11"},
+            ),
+            metric(
+                "share",
+                name="Share automated",
+                format={"percent": True, "decimals": 0},
+                target={"value": 0.8, "date": "2026-01-11"},
+            ),
+        ]
+    )
+    data["goals"] = [
+        {"id": "save", "statement": "Save money", "metrics": ["savings"]},
+        {"id": "auto", "statement": "Automate", "metrics": ["share"]},
+    ]
+    p = Plan.model_validate(data)
+    rows = daily("savings", [0, 500, 1000, 1500, 2000, 2500]) + daily(
+        "share", [0.1, 0.2, 0.3, 0.4, 0.5, 0.53]
+    )
+    snap = evaluate(p, observations(*rows), D(2026, 1, 6))
+    r = Report(p, snap, diff(None, snap, p), "executive", pd.DataFrame(), currency="EUR", locale="de_DE")
+    goals = {g["name"]: g for g in one_pager(r)["goals"]}
+    assert (goals["Save money"]["current"], goals["Save money"]["target"]) == (
+        "2.500\xa0€",
+        "5.000\xa0€ by 11 Jan 2026",
+    )
+    assert (goals["Automate"]["current"], goals["Automate"]["target"]) == ("53%", "80% by 11 Jan 2026")
