@@ -1,0 +1,81 @@
+"""Validated plans kept in ``.csnb/plans/``: used while the file, its name and its environment stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from batchkit import PLAN
+
+from csnb.errors import PlanError
+from csnb.run.plancache import PlanCache
+
+WAREHOUSE = PLAN.replace(
+    "exports: {{kind: csv, path: ../data/metrics.csv}}", 'exports: {{kind: sql, url: "${{WH_URL}}"}}'
+).replace(
+    "source: exports", 'source: exports\n    query: "SELECT day AS date, value FROM t WHERE c = :client"'
+)
+
+
+def _plan(root: Path, client: str = "acme", text: str = PLAN, name: str = "Acme") -> Path:
+    path = root / "parameters" / f"{client}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.format(client=client, name=name))
+    return path
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted((root / ".csnb" / "plans").glob("*.pickle"))
+
+
+def test_a_plan_is_validated_once_and_again_when_its_file_changes(tmp_path: Path) -> None:
+    path = _plan(tmp_path)
+
+    first = PlanCache(tmp_path).load(path)
+    again = PlanCache(tmp_path).load(path)
+    _plan(tmp_path, name="Acme Logistics")
+    changed = PlanCache(tmp_path).load(path)
+
+    assert first == again and again.path == path.resolve() and again.client.name == "Acme"
+    assert changed.client.name == "Acme Logistics"
+    assert len(_entries(tmp_path)) == 2
+
+
+def test_a_plan_that_fails_is_never_kept(tmp_path: Path) -> None:
+    path = _plan(tmp_path, text=PLAN.replace("direction: down", "direction: sideways"))
+
+    for _ in range(2):
+        with pytest.raises(PlanError, match="direction"):
+            PlanCache(tmp_path).load(path)
+    assert _entries(tmp_path) == []
+
+
+def test_a_cached_plan_whose_environment_variable_is_gone_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _plan(tmp_path, text=WAREHOUSE)
+    monkeypatch.setenv("WH_URL", "sqlite:///warehouse.db")
+    assert PlanCache(tmp_path).load(path).sources["exports"].kind == "sql"
+
+    monkeypatch.delenv("WH_URL")
+    with pytest.raises(PlanError, match="environment variable WH_URL is not set"):
+        PlanCache(tmp_path).load(path)
+
+
+def test_the_same_text_under_another_file_name_is_checked_for_its_name(tmp_path: Path) -> None:
+    PlanCache(tmp_path).load(_plan(tmp_path))
+    other = tmp_path / "parameters" / "globex.yaml"
+    other.write_bytes((tmp_path / "parameters" / "acme.yaml").read_bytes())
+
+    with pytest.raises(PlanError, match="globex"):
+        PlanCache(tmp_path).load(other)
+
+
+def test_a_damaged_entry_is_ignored(tmp_path: Path) -> None:
+    path = _plan(tmp_path)
+    PlanCache(tmp_path).load(path)
+    (entry,) = _entries(tmp_path)
+    entry.write_bytes(b"not a pickle")
+
+    assert PlanCache(tmp_path).load(path).client.id == "acme"
+    assert entry.read_bytes() != b"not a pickle"  # written again, whole
