@@ -46,6 +46,8 @@ def test_init_ends_with_the_next_commands_and_they_work(tmp_path):
         "csnb validate",
         "csnb run example",
     ]
+    before = run_csnb("validate", cwd=tmp_path / "plans")  # the example is not a client yet
+    assert before.returncode == 2 and "copy examples/example.yaml there" in before.stderr, before.stderr
     shutil.copy(tmp_path / "plans" / "examples" / "example.yaml", tmp_path / "plans" / "parameters")
     checked = run_csnb("validate", cwd=tmp_path / "plans")
     assert checked.returncode == 0 and "1 valid, 0 invalid" in checked.stdout, checked.stdout

@@ -29,7 +29,9 @@ def validate(
     paths = paths or [project.config.parameters]
     results = check_files(paths, project.plan_paths())
     if not results:
-        _say(f"no plan files found in {', '.join(map(str, paths))}", "red", err)
+        example = project.root / "examples" / "example.yaml"
+        hint = f"; to start, copy {display_path(example)} there" if example.is_file() else ""
+        _say(f"no plan files found in {', '.join(map(str, paths))}{hint}", "red", err)
         raise typer.Exit(2)
     bad = 0
     for r in results:
