@@ -88,6 +88,7 @@ def test_goals_come_first_then_metrics_milestones_and_risks() -> None:
 
 def test_every_number_carries_its_unit() -> None:
     text = _printed(_result(_metric()), width=200)
+    assert "health 80.0/100 green" in text
     assert "412.5 minutes" in text and "360.0 minutes" in text
     assert "-1 day " in text  # the slip of M1, in days
     # "leads by 0 (r=0.98)" said nothing about what the 0 counts

@@ -44,6 +44,11 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:,.1f}" if isinstance(value, float) else str(value)
 
 
+def _health(score: Any) -> str:
+    """'66.7/100': the score out of its scale; '—' when every input is missing."""
+    return "—" if score is None else f"{_num(score)}/100"
+
+
 def _with_unit(value: Any, unit: str | None) -> str:
     """'195.9 users', '98.2 %'; a value without a unit stays a bare number."""
     if value is None:
@@ -103,7 +108,7 @@ def print_status(result: dict[str, Any], console: Console, errors: Console | Non
             Text.assemble(
                 (f"{c['name']} ({c['client']})", "bold"),
                 f" — as of {result['as_of']} — health ",
-                (f"{_num(h['score'])} {h['band']}", COLOURS.get(h["band"], "")),
+                (f"{_health(h['score'])} {h['band']}", COLOURS.get(h["band"], "")),
             )
         )
         for line in _health_lines(h):
