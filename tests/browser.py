@@ -97,7 +97,7 @@ LAYOUT_JS = """() => {
     const own = (c) => c.closest("table") === table;
     const head = table.tHead;
     const headBox = head ? head.getBoundingClientRect() : null;
-    const headShown = headBox && headBox.width > 2 && headBox.height > 2 && shown(head);
+    const headShown = headBox && headBox.width > 2 && headBox.height > 2;  // not hidden for cards
     const labels = new Set(Array.from(table.querySelectorAll("[data-label]"))
       .filter((c) => own(c) && shown(c)).map((c) => c.dataset.label.trim()));
     for (const cell of table.querySelectorAll("th, td")) {
@@ -243,3 +243,23 @@ def _wait_for_charts(page, timeout_ms: int) -> None:
         page.wait_for_timeout(200)  # vega draws asynchronously after creating the svg element
     except Exception:  # noqa: BLE001 - a timeout is reported through the charts' state instead
         pass
+
+
+def printed_pages(html_path: str | os.PathLike, paper: str = "A4") -> int:
+    """How many pages ``html_path`` prints on (``paper``: A4 or Letter), with the page's print CSS."""
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: _only_local(route, PageResult()))
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            _wait_for_charts(page, 20_000)
+            pdf = page.pdf(format=paper, print_background=True, prefer_css_page_size=True)
+        finally:
+            browser.close()
+    # Chromium writes one "/Type /Page" object per page (and one "/Type /Pages" tree)
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))

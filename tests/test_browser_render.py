@@ -56,3 +56,28 @@ def test_helper_counts_blocked_requests(tmp_path):
     page = open_report(html_path, timeout_ms=5_000)
     assert sorted(page.requests) == ["http://example.invalid/b.js", "https://example.invalid/a.png"]
     assert page.charts == [] and not page.all_charts_drawn
+
+
+@pytest.mark.parametrize("static", [False, True], ids=["interactive", "static"])
+def test_charts_fit_a_phone_with_legible_text(executed, tmp_path, static):
+    html_path = tmp_path / "report.html"
+    html_path.write_text(render_notebook(executed, title="Acme", static=static), encoding="utf-8")
+    page = open_report(html_path, width=390, screenshot=tmp_path / "phone.png")
+    assert page.all_charts_drawn and page.requests == []
+    assert not page.layout.scrolls_sideways, page.layout
+    assert page.layout.small_text == []  # drawn for the screen's width, not shrunk to it
+
+
+def test_helper_sees_text_shrunk_by_an_svg_and_cells_out_of_sight(tmp_path):
+    html_path = tmp_path / "small.html"
+    html_path.write_text(
+        '<!DOCTYPE html><html><body style="margin:0">'
+        '<svg width="200" viewBox="0 0 800 100"><text x="0" y="50" font-size="24">tiny</text></svg>'
+        '<div style="overflow:hidden;width:300px"><table><thead><tr><th>Name</th><th>Owner</th></tr></thead>'
+        '<tbody><tr><td>Go live</td><td style="padding-left:400px">Dana</td></tr></tbody></table></div>'
+        '<div style="width:600px">wide</div></body></html>',
+        encoding="utf-8",
+    )
+    layout = open_report(html_path, width=390, timeout_ms=5_000).layout
+    assert layout.small_text == ["tiny (6.0 px)"]  # 24 px in a viewBox drawn at a quarter of its size
+    assert layout.hidden_cells == ["Owner", "Dana"] and layout.scrolls_sideways

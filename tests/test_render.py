@@ -12,6 +12,7 @@ import pytest
 from hazards import CANARIES, LEAKS, USER_URL
 
 from csnb.render import exporter as render
+from csnb.render import sanitize
 from csnb.render.exporter import RenderError, render_notebook, write_html
 
 
@@ -182,3 +183,50 @@ def test_vega_bundle_cannot_close_its_script_element():
 def test_chart_json_cannot_close_its_script_element():
     text = render.script_json({"title": "</script><script>alert(1)</script>", "a": "&"})
     assert "<" not in text and ">" not in text and "&" not in text
+
+
+def test_table_cells_carry_their_column_heading_for_phone_cards():
+    html = (
+        "<table><thead><tr><th>Milestone</th><th colspan='2'>Dates</th><th>Owner</th></tr></thead><tbody>"
+        "<tr><td>Go live</td><td>1 Sep 2026</td><td>3 Sep 2026</td><td>Dana Ortiz</td></tr>"
+        "<tr><td data-label='Step'>Pilot</td><td colspan='2'>—</td><td>"
+        "<table><tr><td>inner</td></tr></table></td></tr></tbody></table>"
+    )
+    cells = re.findall(r'<td(?: colspan="2")? data-label="([^"]*)"[^>]*>([^<]*)', sanitize.label_cells(html))
+    assert cells == [
+        ("Milestone", "Go live"),
+        ("Dates", "1 Sep 2026"),
+        ("Dates", "3 Sep 2026"),
+        ("Owner", "Dana Ortiz"),
+        ("Step", "Pilot"),  # a label the section chose stays
+        ("Dates", "—"),
+        ("Owner", ""),
+    ]
+    assert "<td>inner</td>" in sanitize.label_cells(html)  # a table without a header row is left alone
+
+
+def test_cell_labels_survive_the_sanitizer_and_are_escaped():
+    table = "<table><thead><tr><th>{}</th></tr></thead><tr><td>1</td></tr></table>"
+    cleaned = sanitize.clean_html(sanitize.label_cells(table.format("Cost &amp; risk &lt;b&gt;")))
+    assert '<td data-label="Cost &amp; risk &lt;b&gt;">1</td>' in cleaned  # shown as the heading reads
+    hostile = sanitize.clean_html(sanitize.label_cells(table.format('"><script>alert(1)</script>')))
+    assert "<script" not in hostile and "alert(1)" not in hostile
+
+
+@pytest.mark.slow
+def test_static_report_draws_fluid_charts_for_a_desktop_and_a_phone(tmp_path):
+    from test_charts import metric_row, weekly_series
+
+    from csnb.report import charts
+
+    spec = charts.metric_chart(metric_row(), weekly_series()).to_dict()
+    out = nbformat.v4.new_output(
+        "display_data", data={charts.vegalite_mimetype(): spec, "text/plain": "users"}
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[out])])
+    html = render_notebook(nb, title="t", static=True)
+    wide, narrow = re.findall(r'<div class="csnb-(?:wide|narrow)"><svg[^>]*\bwidth="(\d+)"', html)
+    assert (int(wide), int(narrow)) == (render.STATIC_WIDTHS["wide"], render.STATIC_WIDTHS["narrow"])
+    assert "@media (max-width: 640px)" in html and ".csnb-chart .csnb-narrow { display: block; }" in html
+    interactive = render_notebook(nb, title="t")
+    assert '"width": "container"' in interactive and 'csnb-narrow"><svg' not in interactive

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import chromium_or_skip, open_report
+from browser import chromium_or_skip, open_report, printed_pages
 from conftest import REPO
 from pages import AUDIENCES, DEMO_CLIENTS, EDITIONS, DemoPages, build_demo_pages, email_parts
 
@@ -69,3 +69,9 @@ def test_email_body_reads_on_any_screen(demo_pages, client, width, tmp_path):
 def test_portfolio_page_reads_on_any_screen(demo_pages, width):
     found, _ = problems(demo_pages.portfolio, width, "portfolio")
     assert found == []
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+@pytest.mark.parametrize("client", DEMO_CLIENTS)
+def test_executive_edition_prints_on_one_page(demo_pages, client, paper):
+    assert printed_pages(demo_pages.reports[(client, "executive", "static")], paper) == 1

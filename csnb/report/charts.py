@@ -457,7 +457,8 @@ def lead_lag_chart(leads: pd.DataFrame) -> ChartSpec:
     }
     offset = {"field": "pair", "type": "nominal"}
     spec = {
-        "width": 480,
+        "width": "container",
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "title": {"text": "Lead indicators: correlation by shift"},
         "layer": [
             {
