@@ -8,7 +8,11 @@ from the same notebook and plans; the benchmark checks that they agree report fo
 executed notebooks' outputs, less the snapshot record the batch strips) and prints seconds per
 client (min/median/max over rounds; over clients for the naive loop), the ratio to the naive loop,
 seconds per report in each phase (start, cells, export, shutdown), and peak memory (RSS summed
-over the process tree). At the end it checks that no worker or report process is left running.
+over the process tree); then the cells' time per report by cell (``prepare``: load the plan, pull
+the data and evaluate the indicators; one column per ``report.show`` section; ``record``), from
+papermill's cell timings. Then a small batch: ``csnb run --all`` of 2 clients against two
+``csnb run CLIENT`` runs, one after the other, wall time. At the end it checks that no worker or
+report process is left running.
 
     python benchmarks/bench_batch.py --clients 50 --jobs 2
 """
@@ -175,9 +179,63 @@ class Row:
 
 
 PHASES = ("start", "cells", "export", "shutdown")
+_SHOW = re.compile(r"""report\.show\(["'](\w+)["']\)""")
 
 
-def run_batch(root: Path, engine: str, jobs: int, row: Row, n: int) -> dict[str, Path]:
+def cell_phases(notebook: Path) -> dict[str, float]:
+    """Seconds per report cell, from papermill's timings: prepare, one per shown section, record."""
+    nb = nbformat.read(notebook, as_version=4)
+    phases: dict[str, float] = {}
+    for cell in nb.cells:
+        seconds = cell.metadata.get("papermill", {}).get("duration")
+        if cell.cell_type != "code" or seconds is None:
+            continue
+        shown = _SHOW.search(cell.source)
+        if shown:
+            label = shown.group(1)
+        elif "prepare(" in cell.source:
+            label = "prepare"
+        elif "record(" in cell.source:
+            label = "record"
+        else:
+            label = "other"
+        phases[label] = phases.get(label, 0.0) + seconds
+    return phases
+
+
+def print_cell_phases(rows: list[Row], cells: dict[str, list[dict[str, float]]]) -> None:
+    """The cells' seconds per report, by cell, for each way that ran the batch."""
+    labels = sorted({k for runs in cells.values() for p in runs for k in p}, key=_cell_order)
+    print(f"{'cells: seconds per report':<36}" + "".join(f"{k[:9]:>10}" for k in labels))
+    for row in rows:
+        runs = cells.get(row.label, [])
+        if runs:
+            means = [statistics.mean(p.get(k, 0.0) for p in runs) for k in labels]
+            print(f"{row.label:<36}" + "".join(f"{m:10.3f}" for m in means))
+
+
+def _cell_order(label: str) -> tuple[int, str]:
+    return ({"prepare": 0, "record": 2, "other": 3}.get(label, 1), label)
+
+
+def small_batch(root: Path, clients: list[str]) -> str:
+    """``csnb run --all`` of two clients against two single ``csnb run CLIENT`` runs, wall seconds."""
+    pair = ",".join(clients[:2])
+    csnb = str(BIN / "csnb")
+    quiet = {"cwd": root, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
+    t0 = time.perf_counter()
+    subprocess.run([csnb, "run", "--all", "--clients", pair, "--force", "--json"], **quiet)
+    batch = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for client in clients[:2]:
+        subprocess.run([csnb, "run", client], **quiet)
+    singles = time.perf_counter() - t0
+    return f"2 clients: csnb run --all {batch:.1f} s, two csnb run CLIENT {singles:.1f} s (wall)"
+
+
+def run_batch(
+    root: Path, engine: str, jobs: int, row: Row, n: int, cells: list[dict[str, float]]
+) -> dict[str, Path]:
     """One ``csnb run --all --force`` round on ``engine``; returns each client's executed notebook."""
     with PeakMemory() as mem:
         t0 = time.perf_counter()
@@ -199,6 +257,7 @@ def run_batch(root: Path, engine: str, jobs: int, row: Row, n: int) -> dict[str,
     row.per_client.append(wall / n)
     row.phases += [r["phases"] for r in summary["results"] if r.get("phases")]
     row.peak = max(row.peak, mem.peak)
+    cells += [cell_phases(Path(r["notebook"])) for r in summary["results"]]
     return {r["client"]: Path(r["notebook"]) for r in summary["results"]}
 
 
@@ -244,19 +303,22 @@ def main() -> None:
             naive_one(root, notebook, clients[0], naive_out, warm)
 
         naive_row, naive = Row("naive loop (sequential)"), {}
+        cells: dict[str, list[dict[str, float]]] = {naive_row.label: []}
         with PeakMemory() as naive_mem:
             for client in sample:
                 t0 = time.perf_counter()
                 naive[client], phases = naive_one(root, notebook, client, naive_out, naive_mem)
                 naive_row.per_client.append(time.perf_counter() - t0)
                 naive_row.phases.append(phases)
+                cells[naive_row.label].append(cell_phases(naive[client]))
         naive_row.peak = naive_mem.peak
 
         rows, differ = [naive_row], []
         for engine in args.engines.split(","):
             row = Row(f"csnb run -j{args.jobs} --engine {engine}")
+            cells[row.label] = []
             for _ in range(args.rounds):
-                executed = run_batch(root, engine, args.jobs, row, args.clients)
+                executed = run_batch(root, engine, args.jobs, row, args.clients, cells[row.label])
             differ += [f"{engine}:{c}" for c in sample if outputs(executed[c]) != outputs(naive[c])]
             rows.append(row)
 
@@ -268,6 +330,8 @@ def main() -> None:
         )
         for row in rows:
             print(row.line(base))
+        print_cell_phases(rows, cells)
+        print(small_batch(root, clients))
         left = leftovers(root)
         print(
             "phases are seconds per report (each runs on one of the parallel slots); report contents: "

@@ -9,8 +9,12 @@ Builds the demo project in a temporary folder and, for one demo client, measures
 * the naive loop people write by hand: the ``papermill`` command, then
   ``jupyter nbconvert --to html --no-input``, each timed.
 
+* the report's first cell (``csnb.report.prepare``: imports, plan, data, indicators) in a fresh stock
+  kernel, as JupyterLab runs it, from papermill's cell timing;
+* a cell printing 120,000 lines on each engine (output capture must stay linear; stock: ~0.7 s).
+
 Goals: operator report <= 1.5 MB with interactive charts, executive <= 1.5 MB, ``--static`` <= 600 KB,
-and one report faster than the naive loop.
+one report faster than the naive loop, the first cell under 3 s, 120,000 lines within 2x of stock.
 
     python benchmarks/bench_report.py [--client northwind] [--repeat 1]
 """
@@ -97,7 +101,8 @@ def csnb_in_process(root: Path, client: str, audience: str, out: Path) -> dict:
         )
     )
     (out / f"{audience}.html").write_text(html, encoding="utf-8")
-    return {"execute": execute, "export": export, "bytes": len(html.encode())}
+    first = first_cell(executed)
+    return {"execute": execute, "export": export, "bytes": len(html.encode()), "first_cell": first}
 
 
 def csnb_run(root: Path, client: str, audience: str, static: bool = False) -> dict:
@@ -139,6 +144,49 @@ def naive_loop(root: Path, client: str, audience: str, out: Path) -> dict:
     return {"execute": execute, "export": export, "bytes": len(html.encode()), "remote_scripts": remote}
 
 
+def first_cell(executed: Path) -> float:
+    """Seconds of the report's first cell (``prepare``) in an executed notebook, from papermill's timing."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    return next(c.metadata.papermill["duration"] for c in nb.cells if "prepare(" in c.source)
+
+
+MANY_LINES = "for i in range(120000):\n    print(i)"
+TIME_ENGINE = """\
+import sys, time
+from csnb.run.forkserver import warm_up
+warm_up()  # the fork server's state; warm-kernel forks its kernel from here
+import nbformat, papermill as pm
+from csnb.run.engines import papermill_options
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(sys.argv[2])])
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+nbformat.write(nb, sys.argv[3])
+pm.execute_notebook(sys.argv[3], sys.argv[3], progress_bar=False, **papermill_options(sys.argv[1]))
+done = nbformat.read(sys.argv[3], as_version=4).cells[0]
+print(done.metadata.papermill.duration, sum(len(o.get("text", "")) for o in done.outputs))
+"""
+
+
+def printed_lines(scratch: Path) -> dict[str, float]:
+    """Seconds of a cell printing 120,000 lines on each engine (papermill's cell timing)."""
+    from csnb.run.engines import engine_names
+
+    seconds = {}
+    for engine in engine_names():
+        path = scratch / f"lines-{engine}.ipynb"
+        done = subprocess.run(
+            [sys.executable, "-c", TIME_ENGINE, engine, MANY_LINES, str(path)], capture_output=True, text=True
+        )
+        if done.returncode:
+            raise SystemExit(f"{engine}: {done.stderr[-2000:]}")
+        duration, chars = done.stdout.split()
+        if int(chars) != sum(len(f"{i}\n") for i in range(120000)):
+            raise SystemExit(f"{engine}: {chars} characters captured, not every line")
+        seconds[engine] = float(duration)
+    return seconds
+
+
 def median(rows: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
@@ -163,6 +211,7 @@ def main() -> None:
             runs["operator"].append(csnb_run(root, args.client, "operator"))
             runs["executive"].append(csnb_run(root, args.client, "executive"))
             runs["static"].append(csnb_run(root, args.client, "operator", static=True))
+        lines = printed_lines(scratch)
 
     print(f"client report benchmark: demo client {args.client}, as_of {AS_OF}, median of {args.repeat}")
     print("\noperator report, seconds        execute   export    total      HTML")
@@ -185,6 +234,15 @@ def main() -> None:
         f"\none operator report: csnb run {one:.1f} s vs naive loop {naive_total:.1f} s "
         f"({'faster' if one < naive_total else 'SLOWER'}, {naive_total / one:.2f}x)"
     )
+    first = median(inproc, "first_cell")
+    print(
+        f"first cell (prepare) in a fresh stock kernel, as JupyterLab runs it: {first:.2f} s "
+        f"(goal < 3 s: {'ok' if first < 3 else 'OVER'})"
+    )
+    stock = lines["kernel"]
+    print("a cell printing 120,000 lines: " + ", ".join(f"{e} {t:.2f} s" for e, t in lines.items()))
+    slow = [e for e, t in lines.items() if t > 2 * stock]
+    print(f"  within 2x of the stock kernel: {'ok' if not slow else 'OVER for ' + ', '.join(slow)}")
 
 
 if __name__ == "__main__":

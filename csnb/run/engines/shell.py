@@ -23,6 +23,7 @@ import sys
 import threading
 from typing import Any
 
+from ipykernel.compiler import XCachingCompiler
 from ipykernel.jsonutil import encode_images
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -85,6 +86,7 @@ class CellShell(InteractiveShell):
 
     displayhook_class = Type(_ResultHook)
     display_pub_class = Type(_Publisher)
+    compiler_class = Type(XCachingCompiler)  # ipykernel's: cells are named as a kernel names them
 
     def init_virtualenv(self) -> None:
         pass  # a kernel does not warn about virtualenvs either
@@ -107,6 +109,7 @@ class _Outputs:
         self.clear_next = False
         self.display_ids: dict[str, list[Any]] = {} if display_ids is None else display_ids
         self._chunks: list[str] = []  # text written to the last stream output since it was joined
+        self._open: str | None = None  # the name of the stream the last output is, while it takes text
 
     def _add(self, out: Any) -> Any:
         self.finish()
@@ -120,15 +123,16 @@ class _Outputs:
         """Join the text written to the last stream output (once: appending to a str is quadratic)."""
         if self._chunks:
             last = self.items[-1]
-            last.text = last.text + "".join(self._chunks)
+            last["text"] = last["text"] + "".join(self._chunks)
             self._chunks.clear()
+        self._open = None
 
     def stream(self, name: str, text: str) -> None:
-        last = self.items[-1] if self.items and not self.clear_next else None
-        if last is not None and last.output_type == "stream" and last.name == name:
-            self._chunks.append(text)  # a kernel batches writes between flushes the same way
-        else:
-            self._add(new_output("stream", name=name, text=text))
+        if name == self._open:  # the last output is this stream's: a kernel batches writes the same way
+            self._chunks.append(text)
+            return
+        self._add(new_output("stream", name=name, text=text))
+        self._open = name
 
     def display(self, data: dict, metadata: dict, transient: dict, update: bool) -> None:
         data = _wire(encode_images(data))
