@@ -251,7 +251,7 @@ def test_fernhill_shows_the_triggered_risk_and_the_blocked_milestone(project):
     assert "Blocked" in text_of(milestone)
     assert "Late" in text_of(row_with(soup, "First wave: 20 stores"))
     summary = text_of(soup.find("h2", string="Summary").find_parent("div"))
-    assert "Risk: The point-of-sale vendor delays API access for the remaining stores. Response:" in summary
+    assert "Risk to act on: The point-of-sale vendor delays API access for the remaining stores" in summary
     assert summary.startswith("Summary ■ Red :")
 
 
