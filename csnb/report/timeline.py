@@ -151,15 +151,16 @@ def _as_of_rule(as_of: dt.date) -> list[dict[str, Any]]:
         },
         {
             "data": {"values": values},
+            # at the foot of the rule, right of it: clear of the titles, which sit above their bars
             "mark": {
                 "type": "text",
-                "align": "right",
-                "dx": -3,
-                "dy": 2,
-                "baseline": "top",
+                "align": "left",
+                "dx": 3,
+                "dy": -3,
+                "baseline": "bottom",
                 "text": "Report date",
             },
-            "encoding": {"x": x, "y": {"value": 0}},
+            "encoding": {"x": x, "y": {"value": "height"}},
         },
     ]
 
