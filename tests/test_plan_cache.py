@@ -24,6 +24,14 @@ def _plan(root: Path, client: str = "acme", text: str = PLAN, name: str = "Acme"
     return path
 
 
+def _load(root: Path, path: Path):
+    """Load through a fresh cache and keep what it validated, as a command whose plans are all valid does."""
+    cache = PlanCache(root)
+    plan = cache.load(path)
+    cache.save()
+    return plan
+
+
 def _entries(root: Path) -> list[Path]:
     return sorted((root / ".csnb" / "plans").glob("*.pickle"))
 
@@ -31,10 +39,10 @@ def _entries(root: Path) -> list[Path]:
 def test_a_plan_is_validated_once_and_again_when_its_file_changes(tmp_path: Path) -> None:
     path = _plan(tmp_path)
 
-    first = PlanCache(tmp_path).load(path)
-    again = PlanCache(tmp_path).load(path)
+    first = _load(tmp_path, path)
+    again = _load(tmp_path, path)
     _plan(tmp_path, name="Acme Logistics")
-    changed = PlanCache(tmp_path).load(path)
+    changed = _load(tmp_path, path)
 
     assert first == again and again.path == path.resolve() and again.client.name == "Acme"
     assert changed.client.name == "Acme Logistics"
@@ -46,8 +54,17 @@ def test_a_plan_that_fails_is_never_kept(tmp_path: Path) -> None:
 
     for _ in range(2):
         with pytest.raises(PlanError, match="direction"):
-            PlanCache(tmp_path).load(path)
+            _load(tmp_path, path)
     assert _entries(tmp_path) == []
+
+
+def test_nothing_is_kept_until_the_command_saves(tmp_path: Path) -> None:
+    cache = PlanCache(tmp_path)
+    cache.load(_plan(tmp_path))
+
+    assert not (tmp_path / ".csnb").exists()  # a batch refused for another, bad plan writes nothing
+    cache.save()
+    assert len(_entries(tmp_path)) == 1
 
 
 def test_a_cached_plan_whose_environment_variable_is_gone_is_validated_again(
@@ -55,27 +72,27 @@ def test_a_cached_plan_whose_environment_variable_is_gone_is_validated_again(
 ) -> None:
     path = _plan(tmp_path, text=WAREHOUSE)
     monkeypatch.setenv("WH_URL", "sqlite:///warehouse.db")
-    assert PlanCache(tmp_path).load(path).sources["exports"].kind == "sql"
+    assert _load(tmp_path, path).sources["exports"].kind == "sql"
 
     monkeypatch.delenv("WH_URL")
     with pytest.raises(PlanError, match="environment variable WH_URL is not set"):
-        PlanCache(tmp_path).load(path)
+        _load(tmp_path, path)
 
 
 def test_the_same_text_under_another_file_name_is_checked_for_its_name(tmp_path: Path) -> None:
-    PlanCache(tmp_path).load(_plan(tmp_path))
+    _load(tmp_path, _plan(tmp_path))
     other = tmp_path / "parameters" / "globex.yaml"
     other.write_bytes((tmp_path / "parameters" / "acme.yaml").read_bytes())
 
     with pytest.raises(PlanError, match="globex"):
-        PlanCache(tmp_path).load(other)
+        _load(tmp_path, other)
 
 
 def test_a_damaged_entry_is_ignored(tmp_path: Path) -> None:
     path = _plan(tmp_path)
-    PlanCache(tmp_path).load(path)
+    _load(tmp_path, path)
     (entry,) = _entries(tmp_path)
     entry.write_bytes(b"not a pickle")
 
-    assert PlanCache(tmp_path).load(path).client.id == "acme"
+    assert _load(tmp_path, path).client.id == "acme"
     assert entry.read_bytes() != b"not a pickle"  # written again, whole

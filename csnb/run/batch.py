@@ -194,6 +194,7 @@ def _load_plans(project: Project, clients: tuple[str, ...]) -> dict[str, tuple[P
             issues += exc.issues
     if issues:
         raise PlanError(issues)
+    cache.save()  # only now: a batch refused for a bad plan writes nothing
     return plans
 
 

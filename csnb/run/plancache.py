@@ -6,7 +6,8 @@ a key of its file's bytes, its path (the file name is the client id) and the cod
 (csnb's version and its plan modules' sizes and times). The environment is read again on every use:
 a cached plan is used only while every environment variable its sources need is still set, otherwise
 the plan is validated again (and reports the missing variable as usual). A plan that fails validation
-is never kept, so its problems are reported every time. An unreadable or stale entry is ignored.
+is never kept, so its problems are reported every time, and nothing is kept until every plan a
+command reads is valid. An unreadable or stale entry is ignored.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class PlanCache:
     def __init__(self, root: str | os.PathLike[str]):
         self.folder = Path(root) / CACHE_FOLDER
         self.code = _code_key()
+        self._pending: dict[Path, bytes] = {}
 
     def _entry(self, path: Path, data: bytes) -> Path:
         key = hashlib.sha256(self.code + b"\0" + str(path).encode() + b"\0" + data).hexdigest()
@@ -64,9 +66,16 @@ class PlanCache:
                 plan._path = path
                 return plan
         plan = load_plan(path)  # a plan that fails raises here and is never kept
-        with contextlib.suppress(OSError, OutputError):  # a read-only project loads its plans, only slower
-            write_atomic(entry, pickle.dumps((plan, _needed_env(plan)), protocol=pickle.HIGHEST_PROTOCOL))
+        self._pending[entry] = pickle.dumps((plan, _needed_env(plan)), protocol=pickle.HIGHEST_PROTOCOL)
         return plan
+
+    def save(self) -> None:
+        """Keep the plans validated since the last save (called once every plan of a command is valid,
+        so a command refused for a bad plan writes nothing)."""
+        for entry, data in self._pending.items():
+            with contextlib.suppress(OSError, OutputError):  # a read-only project loads plans, only slower
+                write_atomic(entry, data)
+        self._pending.clear()
 
     @staticmethod
     def _read(entry: Path) -> tuple[Plan, list[str]] | None:
