@@ -93,8 +93,9 @@ def csnb(root: Path, *args: str) -> tuple[float, float, dict]:
     return wall, cpu, json.loads(done.stdout)
 
 
-def measure(size: int, jobs: int, engine: str) -> None:
-    """Print the dry run and the batch figures of one project size."""
+def measure(size: int, jobs: int, engine: str) -> tuple[float, float]:
+    """Print the dry run and the batch figures of one project size; return the cached dry run's and the
+    batch's wall times."""
     with tempfile.TemporaryDirectory(prefix="csnb-scale-") as folder:
         root = Path(folder)
         write_project(root, size)
@@ -122,6 +123,7 @@ def measure(size: int, jobs: int, engine: str) -> None:
             f"{overhead * 1000:.0f} ms/report; mean phases: {mean}",
             flush=True,
         )
+    return dry, wall
 
 
 def main() -> None:
@@ -131,8 +133,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--engine", default="warm-kernel")
     args = parser.parse_args()
-    for size in (int(s) for s in args.sizes.split(",")):
-        measure(size, args.jobs, args.engine)
+    figures = [(size, *measure(size, args.jobs, args.engine)) for size in map(int, args.sizes.split(","))]
+    # fixed costs (imports, the worker start) cancel out between sizes: what is left is the cost per client
+    for (small, dry_a, batch_a), (large, dry_b, batch_b) in zip(figures, figures[1:], strict=False):
+        more = large - small
+        print(
+            f"from {small:,} to {large:,} clients, each further client costs: dry run (cached) "
+            f"{(dry_b - dry_a) / more * 1000:.1f} ms, batch {(batch_b - batch_a) / more * 1000:.0f} ms"
+        )
 
 
 if __name__ == "__main__":
