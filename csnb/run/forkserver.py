@@ -141,8 +141,10 @@ def _prerender() -> None:
     import nbformat
 
     from csnb.render.exporter import render_notebook
+    from csnb.render.vega import vega_bundle
 
     render_notebook(nbformat.v4.new_notebook(), title="warm-up")
+    vega_bundle()  # built here once if missing (never by several reports at once), then read from cache
 
 
 def run_forked(
