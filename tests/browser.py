@@ -55,8 +55,9 @@ class Chart:
 
 
 # What a reader of a given screen meets: sideways scroll, text under 10 px (SVG text at the size its
-# transforms draw it), table cells hidden or out of view (a phone's cards must label each cell with its
-# column: a header row hidden for cards counts as shown when every heading labels a visible cell).
+# transforms draw it), page text under 14 px, table cells hidden or out of view (a phone's cards must
+# label each cell with its column: a header row hidden for cards counts as shown when every heading
+# labels a visible cell).
 LAYOUT_JS = """() => {
   const root = document.documentElement;
   const vw = root.clientWidth;
@@ -74,6 +75,7 @@ LAYOUT_JS = """() => {
     return true;
   };
   const small = [];
+  const body = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.nodeValue.trim();
@@ -89,7 +91,9 @@ LAYOUT_JS = """() => {
       const ctm = (el.closest("text") || el).getScreenCTM();
       if (ctm) px *= Math.sqrt(Math.abs(ctm.a * ctm.d - ctm.b * ctm.c));
     }
-    if (px < 10) small.push(text.slice(0, 60) + " (" + px.toFixed(1) + " px)");
+    const seen = text.slice(0, 60) + " (" + px.toFixed(1) + " px)";
+    if (px < 10) small.push(seen);
+    else if (px < 14 && !(el instanceof SVGElement)) body.push(seen);
   }
   const hidden = [];
   for (const table of document.querySelectorAll("table")) {
@@ -111,7 +115,7 @@ LAYOUT_JS = """() => {
     }
   }
   return {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: vw,
-          height: root.scrollHeight, small: small, hidden: hidden};
+          height: root.scrollHeight, small: small, body: body, hidden: hidden};
 }"""
 
 
@@ -122,7 +126,8 @@ class Layout:
     scroll_width: int
     client_width: int
     height: int
-    small_text: list[str]
+    small_text: list[str]  # any text under 10 px, charts included
+    small_body_text: list[str]  # page text (not chart text) under 14 px
     hidden_cells: list[str]
 
     @property
@@ -205,6 +210,7 @@ def open_report(
                 client_width=found["clientWidth"],
                 height=found["height"],
                 small_text=found["small"],
+                small_body_text=found["body"],
                 hidden_cells=found["hidden"],
             )
             if screenshot:

@@ -1,9 +1,10 @@
 """Every page the demo sends a client, on a desktop (1280 px) and a phone (390 px), in Chromium, offline.
 
-A reader never scrolls sideways, never meets text under 10 px (chart text included, at the size its SVG is
-drawn), never loses a table column, and the page asks nothing of the network; the executive edition fits
-one desktop screen and a half (1,400 px). Screenshots go to build/screens/<client>-<audience>-<width>.png
-(``-static`` for the static edition, ``-email`` for the message body), for people to look at.
+A reader never scrolls sideways, never meets text under 10 px (chart text included, at the size its SVG
+is drawn) or page text under 14 px, never loses a table column, and the page asks nothing of the
+network; the executive edition fits one desktop screen and a half (1,400 px) and prints on one page.
+Screenshots go to build/screens/<client>-<audience>-<width>.png (``-static`` for the static edition,
+``-email`` for the message body), for people to look at.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def problems(path: Path, width: int, shot: str) -> tuple[list[str], int]:
     if layout.scrolls_sideways:
         found.append(f"scrolls sideways: {layout.scroll_width} px wide on a {layout.client_width} px screen")
     found += [f"text under 10 px: {t}" for t in layout.small_text]
+    found += [f"body text under 14 px: {t}" for t in layout.small_body_text]
     found += [f"table cell out of sight: {t}" for t in layout.hidden_cells]
     return found, layout.height
 
