@@ -53,3 +53,23 @@ def test_the_entry_points_import_no_engine_until_a_notebook_runs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["True", "True", "False"], done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["csnb-warm-kernel", "csnb-warm-shell"])
+def test_papermill_cli_timeout_cannot_be_caught_by_the_notebook(tmp_path: Path, engine: str) -> None:
+    swallow = "import time\ntry:\n    time.sleep(30)\nexcept BaseException:\n    pass\ntime.sleep(30)"
+    nb = new_notebook(cells=[new_code_cell(swallow), new_code_cell("open('next-cell.txt', 'w').close()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    papermill = Path(sys.executable).with_name("papermill")
+    done = subprocess.run(
+        [str(papermill), "--engine", engine, "--execution-timeout", "2", "in.ipynb", "out.ipynb"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    # papermill itself fails (warm-shell: its process is ended, as a kernel would be killed)
+    assert done.returncode != 0
+    assert not (tmp_path / "next-cell.txt").exists()
