@@ -207,6 +207,17 @@ def test_retro_references_are_checked_against_the_plan(tmp_path):
     ]
 
 
+def test_a_near_miss_in_a_retro_file_gets_a_suggestion(tmp_path):
+    path = tmp_path / "m2.yaml"
+    path.write_text("client: kite\nmilestone: m2\nparticipants: [ana]\nfacilitator: anna\n")
+    with pytest.raises(RetroError) as caught:
+        load_retro(path, small_plan(), display="m2.yaml")
+    assert str(caught.value).splitlines() == [
+        "m2.yaml:2:1: milestone: unknown milestone 'm2' (did you mean 'M2'?)",
+        "m2.yaml:4:1: facilitator: unknown person 'anna' (did you mean 'ana'?)",
+    ]
+
+
 # -- the demo project: template, CLI and HTML ------------------------------------------------------------
 
 

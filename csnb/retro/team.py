@@ -15,6 +15,7 @@ from csnb.plan.fields import Id, Model, Stage, Text
 from csnb.plan.load import _pydantic_issues
 from csnb.plan.located import Located, load_located
 from csnb.plan.models import Plan
+from csnb.plan.suggest import did_you_mean
 
 Category = Literal[
     "process", "people", "technology", "data", "communication", "scope", "vendor", "commercial"
@@ -86,10 +87,9 @@ def _cross_check(doc: Located, retro: Retro, plan: Plan) -> list[Issue]:
             doc.issue(("client",), f"this retro is for {retro.client!r} but the plan is {plan.client.id!r}")
         )
     if retro.milestone not in {m.id for m in plan.milestones}:
-        known = ", ".join(m.id for m in plan.milestones) or "none"
-        issues.append(
-            doc.issue(("milestone",), f"unknown milestone {retro.milestone!r} (the plan has: {known})")
-        )
+        ids = [m.id for m in plan.milestones]
+        hint = did_you_mean(retro.milestone, ids) or f" (the plan has: {', '.join(ids) or 'none'})"
+        issues.append(doc.issue(("milestone",), f"unknown milestone {retro.milestone!r}{hint}"))
     people = {p.id for p in plan.people}
     refs = [(("facilitator",), retro.facilitator)]
     for i, lesson in enumerate(retro.lessons):
@@ -98,7 +98,8 @@ def _cross_check(doc: Located, retro: Retro, plan: Plan) -> list[Issue]:
             refs.append((("lessons", i, "follow_up", "owner"), lesson.follow_up.owner))
     for path, ref in refs:
         if ref is not None and ref not in people:
-            issues.append(doc.issue(path, f"unknown person {ref!r} (use an id from the plan's people)"))
+            hint = did_you_mean(ref, people) or " (use an id from the plan's people)"
+            issues.append(doc.issue(path, f"unknown person {ref!r}{hint}"))
     return issues
 
 
