@@ -264,3 +264,28 @@ def test_northwind_leads_with_its_missed_goal_and_says_why_health_is_held_at_amb
     )
     assert data["goals"][0]["name"] == "+15% calls per agent within 30 days of the first campaign"
     assert (data["goals"][0]["label"], data["goals"][0]["current"]) == ("Missed", "44 calls")
+
+
+def test_what_comes_next_keeps_to_five_items_and_always_the_next_review() -> None:
+    data = two_goals()
+    data["milestones"] = [
+        milestone(f"M{i}", at_least("adoption", 100), due=f"2026-01-{10 + i}", title=f"Step {i}")
+        for i in range(6)
+    ]
+    data["cadence"] = [
+        {
+            "ritual": "monthly-review",
+            "rrule": "FREQ=MONTHLY;BYDAY=1TU",
+            "audience": "executive",
+            "channel": "meeting",
+        }
+    ]
+    nxt = one_pager(build(data, ROWS, D(2026, 1, 6)))["next"]
+    assert [n["text"] for n in nxt] == [
+        "Step 0 (at risk)",  # due 01-10 while adoption is forecast to reach 100 on 01-11
+        "Step 1 (on track)",
+        "Step 2 (on track)",
+        "Step 3 (on track)",
+        "Next monthly review",
+    ]
+    assert (nxt[-1]["owner"], nxt[-1]["date"]) == ("Dana Ortiz", "3 Feb 2026")

@@ -41,6 +41,7 @@ BAND_STYLE: dict[str, tuple[str, str, str]] = {
 }
 SPARK_POINTS = 26  # half a year of weekly data
 UPCOMING_DAYS = 21  # "what comes next" looks three weeks ahead
+NEXT_ITEMS = 5  # and lists at most this many, so the one-pager stays one page
 BEHIND_GOAL = ("missed", "off_track")  # a goal in these states needs a recovery plan
 BEHIND_MILESTONE = ("late", "at_risk")
 RECOVERY_STATUS = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
@@ -192,7 +193,8 @@ def verdict(report: Report, goals: list[dict[str, Any]]) -> str:
 
 
 def next_items(report: Report) -> list[dict[str, str]]:
-    """What comes next: milestones due within three weeks, triggered risks, the next executive review."""
+    """What comes next, at most five: milestones behind or due within three weeks (soonest first), triggered
+    risks, and the next executive review, which is always kept."""
     out = []
     ms = report.snapshot.milestones
     horizon = report.as_of + dt.timedelta(days=UPCOMING_DAYS)
@@ -213,9 +215,8 @@ def next_items(report: Report) -> list[dict[str, str]]:
             text = f"Risk to act on: {risk['description']}"
             out.append({"text": text, "owner": report.person(risk["owner"]), "date": ""})
     review = _next_review(report)
-    if review:
-        out.append(review)
-    return out
+    # one page: the soonest four, then the review where the reader can raise the rest
+    return out[: NEXT_ITEMS - 1] + [review] if review else out[:NEXT_ITEMS]
 
 
 def _next_review(report: Report) -> dict[str, str] | None:
