@@ -388,6 +388,8 @@ def test_an_analyst_can_take_a_chart_into_altair():
     taken = chart.to_altair()
     assert isinstance(taken, alt.LayerChart)
     assert taken.to_dict()["title"] == chart.to_dict()["title"]
+    shown = chart._repr_mimebundle_()  # a notebook shows it as it shows any Altair chart
+    assert set(shown) == set(taken._repr_mimebundle_()) and "Active users" in str(shown)
 
 
 def test_theme_reaches_altair_charts_only_on_request():

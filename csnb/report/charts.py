@@ -121,9 +121,10 @@ class ChartSpec:
         kind = alt.LayerChart if "layer" in self.spec else alt.Chart
         return kind.from_dict(self.to_dict(), validate=False)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """How Jupyter shows the chart: as Vega-Lite, drawn by JupyterLab or the report exporter."""
-        return {vegalite_mimetype(): self.to_dict(), "text/plain": self.label}
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """How an analyst's notebook shows the chart: through Altair's active renderer, as an Altair chart
+        would show (the report never goes this way: ``display_chart`` writes the spec itself)."""
+        return self.to_altair()._repr_mimebundle_(include, exclude)
 
 
 def vegalite_mimetype() -> str:
