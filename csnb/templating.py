@@ -42,8 +42,8 @@ STATUS_SYMBOLS = {
     "achieved": "★",
     "on_track": "●",
     "done": "✔",
-    "at_risk": "▲",
-    "off_track": "▼",
+    "at_risk": "◆",  # shapes, not arrows: ▲ for amber reads as "going up"
+    "off_track": "■",
     "missed": "✖",
     "late": "✖",
     "blocked": "■",
@@ -53,8 +53,8 @@ STATUS_SYMBOLS = {
     "triggered": "!",
     "clear": "·",
     "green": "●",
-    "amber": "▲",
-    "red": "▼",
+    "amber": "◆",
+    "red": "■",
     "unknown": "○",
 }
 
