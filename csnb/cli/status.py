@@ -82,7 +82,9 @@ def _forecast(m: dict[str, Any], as_of: str) -> str:
 
 def status_console(console: Console) -> Console:
     """``console``, or for a pipe or a file (which have no width) one wide enough that nothing is cut."""
-    return console if console.is_terminal else Console(width=160, highlight=False, file=console.file)
+    if console.is_terminal:
+        return console
+    return Console(width=160, highlight=False, markup=False, emoji=False, file=console.file)
 
 
 def exit_code(result: dict[str, Any], console: Console | None = None) -> int:
