@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -150,15 +151,18 @@ def report_message(
     branding = _branding(project)
     names = message_names(plan, ritual, as_of, page, project.config.branding.provider)
     subject = subject_line(settings.subject, **names)
-    full = full_report(html, notebook, settings.attach, branding)
-    pdf = executive_pdf(plan.id, html.parent) if settings.attach_pdf else None
-    banner = list(dict.fromkeys(banner_sources(notebook) + banner_sources(onepager_nb)))
-    context = names | {
-        "subject": subject,
-        "agenda": ritual.agenda or "",
-        "full_report": _attached_words(bool(pdf)),
-    }
-    body = render_body(page, context, branding, banner)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the static edition's charts and the sparklines are each drawn by a vl-convert subprocess: together
+        attached = pool.submit(full_report, html, notebook, settings.attach, branding)
+        pdf = executive_pdf(plan.id, html.parent) if settings.attach_pdf else None
+        banner = list(dict.fromkeys(banner_sources(notebook) + banner_sources(onepager_nb)))
+        context = names | {
+            "subject": subject,
+            "agenda": ritual.agenda or "",
+            "full_report": _attached_words(bool(pdf)),
+        }
+        body = render_body(page, context, branding, banner)
+        full = attached.result()
     require_banner(plan.id, notebook, body.html, full.read_text(encoding="utf-8", errors="replace"))
     msg = new_message(settings, plan, to, subject)
     msg.set_content(body.text)
