@@ -243,14 +243,17 @@ def run_batch(
             [str(BIN / "csnb"), "run", "--all", "--force", "--jobs", str(jobs), "--engine", engine, "--json"],
             cwd=root,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
         )
         mem.watch(proc.pid)
-        stdout, _ = proc.communicate()
+        stdout, stderr = proc.communicate()
         wall = time.perf_counter() - t0
-    summary = json.loads(stdout)
+    try:
+        summary = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"the {engine} batch exited {proc.returncode}: {stderr[-3000:]}") from None
     failed = [r for r in summary["results"] if r["status"] != "ok"]
     if failed or proc.returncode:
         raise SystemExit(f"the {engine} batch failed: {failed[:3]}")

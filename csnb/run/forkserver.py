@@ -237,6 +237,7 @@ class _Watch:
 # batch runs here, in forks of this process warmed up once, when that costs less than starting workers.
 WORKER_START = 5.0
 WARM_REPORT = 2.0
+MAX_HERE = 3  # larger batches show a progress bar, whose refresh thread a fork must not copy
 
 
 def runs_here(count: int, slots: int) -> bool:
@@ -246,6 +247,8 @@ def runs_here(count: int, slots: int) -> bool:
     reports in turn. On workers: a warm-up each, at once, then the reports ``slots`` at a time. So a
     small batch costs no more than as many single ``csnb run CLIENT`` runs, each a fork of its command.
     """
+    if count > MAX_HERE:
+        return False
     if slots <= 1:
         return True
     here = WORKER_START / 2 + count * WARM_REPORT
