@@ -24,6 +24,7 @@ from builders import project_store
 
 from csnb.project.folder import Project
 from csnb.run.batch import BatchOptions, run_batch
+from csnb.run.executors import SCATTER_BYTES
 
 distributed = pytest.importorskip("distributed")
 
@@ -69,6 +70,7 @@ def _warehouse(root: Path, clients: list[str]) -> None:
     db.execute("CREATE TABLE obs (client TEXT, day TEXT, value REAL)")
     rows = [(c, f"2026-09-{d:02d}", 10 - d / 10) for c in clients for d in range(1, 31)]
     rows += [(c, f"2026-10-{d:02d}", 7 - d / 20) for c in clients for d in range(1, 16)]
+    rows += [("someone-else", f"2026-09-{n % 28 + 1:02d}", 1.0) for n in range(5000)]  # a shared warehouse
     db.executemany("INSERT INTO obs VALUES (?, ?, ?)", rows)
     db.commit()
     db.close()
@@ -126,6 +128,7 @@ def test_workers_that_cannot_see_the_project_make_its_reports(
     make_project(root, ["alpha", "failing"])
     (root / "parameters" / "beta.yaml").write_text(WAREHOUSE_PLAN.format(client="beta", name="Beta"))
     _warehouse(root, ["beta"])
+    assert (root / ".csnb" / "warehouse.db").stat().st_size >= SCATTER_BYTES  # sent to the cluster once
     (root / "logo.png").write_bytes(LOGO)
     with (root / "csnb.toml").open("a") as toml:
         toml.write('\n[branding]\nprovider = "Northwind Success"\nlogo = "logo.png"\n')

@@ -8,11 +8,13 @@ the batch goes on; a new kind is one class with ``run(jobs, done)`` and one ``re
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from csnb.run.portable import Packer, deliver, receive
 from csnb.run.worker import Worker
 
 Done = Callable[[Result], None]
+SCATTER_BYTES = 64 * 1024  # a file at least this large is sent to the cluster once per batch
 
 
 def _is_warm(engine: str) -> bool:
@@ -141,6 +144,17 @@ class DaskExecutor:
             results.append(result)
             done(result)
 
+        scattered: dict[str, Any] = {}
+
+        def shared(data: bytes) -> Any:
+            """Large files (a warehouse, a CSV of every client) go to the cluster once, not once per job."""
+            if len(data) < SCATTER_BYTES:
+                return data
+            digest = hashlib.sha256(data).hexdigest()
+            if digest not in scattered:
+                scattered[digest] = client.scatter(data, hash=False)
+            return scattered[digest]
+
         try:
             packer = Packer(jobs[0].store_url if jobs else None)
             futures = {}
@@ -152,7 +166,10 @@ class DaskExecutor:
                     continue
                 # warm: one fork server per Dask worker thread, kept while it lives
                 key = f"csnb-{job.client}-{job.audience}-{time.time_ns()}"
-                futures[client.submit(deliver, parcel, self.timeout, self.warm, pure=False, key=key)] = job
+                files = {rel: shared(data) for rel, data in parcel.files.items()}
+                parcel = replace(parcel, files={})  # the files go beside it, large ones as scattered data
+                task = client.submit(deliver, parcel, self.timeout, self.warm, files, pure=False, key=key)
+                futures[task] = job
             for future in as_completed(futures, loop=client.loop):  # the client is not the default one
                 finish(self._result(future, futures[future]))
         finally:

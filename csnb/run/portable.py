@@ -136,8 +136,15 @@ def lessons_file(store_url: str) -> bytes:
 # -- worker side ------------------------------------------------------------------------------------
 
 
-def deliver(parcel: Parcel, timeout: float | None = None, warm: bool = True) -> Delivery:
-    """Run a parcel's report in a scratch folder of this machine and return its files and records."""
+def deliver(
+    parcel: Parcel, timeout: float | None = None, warm: bool = True, files: dict[str, bytes] | None = None
+) -> Delivery:
+    """Run a parcel's report in a scratch folder of this machine and return its files and records.
+
+    ``files``, when given, replaces the parcel's own: a cluster sends large shared files separately.
+    """
+    if files is not None:
+        parcel = replace(parcel, files=files)
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))  # the worker machine's own temporary folder
     try:
         job = unpack(parcel, scratch)
