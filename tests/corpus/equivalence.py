@@ -1,9 +1,11 @@
 """Run notebooks through stock papermill or a csnb engine, and reduce executed notebooks to what must match.
 
-``python -m tests.corpus.equivalence ENGINE OUT_DIR TIMEOUT NOTEBOOK...`` executes each notebook as csnb
-does: stock papermill (``kernel``) in this process, a warm engine in a fresh fork of a warm process per
-notebook. Each output notebook is written to OUT_DIR under the input's name; a notebook that fails is
-kept with its outputs, as papermill keeps it.
+``python -m tests.corpus.equivalence ENGINE OUT_DIR TIMEOUT NOTEBOOK...`` executes each notebook: with
+ENGINE ``stock``, papermill's defaults in this process (the reference); with a ``csnb run --engine``
+name, as csnb does: the engine's papermill options, a warm engine in a fresh fork of a warm process
+per notebook (watched through the cell clock, as ``csnb run`` watches it). Each output notebook is
+written to OUT_DIR under the input's name; a notebook that fails is kept with its outputs, as
+papermill keeps it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from typing import Any
 
 import nbformat
 
-PAPERMILL_ENGINE = {"kernel": "nbclient", "warm-kernel": "csnb-warm-kernel", "warm-shell": "csnb-warm-shell"}
+STOCK = "stock"  # papermill's own nbclient engine with its defaults, as a user runs ``papermill``
 WALL_LIMIT = 120.0  # seconds a whole notebook may take before it is killed (a hang, not a timeout)
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
-_NUMBER = re.compile(r"\d+(\.\d+)?")
+_NUMBER = re.compile(r"\d+(\.\d+)?( ?(ns|μs|µs|ms|s)\b)?")  # a timing, with its unit (ns or μs: luck)
 _TIMED = re.compile(r"(CPU times|Wall time|it/s\]|s/it\])")  # timings and progress-bar rates
+
+
+def _options(engine: str) -> dict[str, Any]:
+    if engine == STOCK:
+        return {"engine_name": "nbclient", "kernel_name": "python3"}
+    from csnb.run.engines import papermill_options
+
+    return papermill_options(engine)
 
 
 def _execute(engine: str, source: Path, out: Path, timeout: float | None) -> None:
@@ -33,11 +43,10 @@ def _execute(engine: str, source: Path, out: Path, timeout: float | None) -> Non
         pm.execute_notebook(
             str(source),
             str(out),
-            engine_name=PAPERMILL_ENGINE[engine],
-            kernel_name="python3",
             execution_timeout=timeout,
             progress_bar=False,
             cwd=str(source.parent),  # the same working folder for every engine
+            **_options(engine),
         )
         outcome = "ok"
     except Exception as exc:  # noqa: BLE001 - a failing notebook is a result to compare, not an error here
@@ -58,14 +67,18 @@ def _outcome(exc: Exception) -> str:
 
 
 def _run_forked(engine: str, source: Path, out: Path, timeout: float | None) -> None:
-    from csnb.run.process import detach
+    """Run in a fresh fork, watched through the shared cell clock as ``csnb run`` watches a report."""
+    from csnb.run import process
+    from csnb.run.forkserver import CELL_GRACE
 
+    clock = process.CellClock()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            detach(parent)
+            process.detach(parent)
+            process.cell_clock = clock
             _execute(engine, source, out, timeout)
         except BaseException:  # noqa: BLE001 - never return into the parent's loop from a fork
             code = 1
@@ -73,7 +86,14 @@ def _run_forked(engine: str, source: Path, out: Path, timeout: float | None) -> 
             os._exit(code)
     deadline = time.monotonic() + WALL_LIMIT
     while time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG)[0]:
+        if os.waitpid(pid, os.WNOHANG)[0]:  # ended by a cell's timeout when the clock still shows the cell
+            if clock.overdue():
+                out.with_suffix(".outcome").write_text("timeout")
+            return
+        if clock.overdue(CELL_GRACE):  # a cell that hangs past its timeout: stopped, as csnb stops it
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            out.with_suffix(".outcome").write_text("timeout")
             return
         time.sleep(0.02)
     os.kill(pid, signal.SIGKILL)
@@ -82,16 +102,23 @@ def _run_forked(engine: str, source: Path, out: Path, timeout: float | None) -> 
 
 def run(engine: str, out_dir: Path, timeout: float | None, notebooks: list[Path]) -> None:
     """Execute every notebook with ``engine`` into ``out_dir`` (warm engines: one fresh fork each)."""
-    if engine != "kernel":
+    warm = engine != STOCK and _is_warm(engine)
+    if warm:
         from csnb.run.forkserver import warm_up
 
         warm_up()
     for source in notebooks:
         out = out_dir / source.name
-        if engine == "kernel":
-            _execute(engine, source, out, timeout)
-        else:
+        if warm:
             _run_forked(engine, source, out, timeout)
+        else:
+            _execute(engine, source, out, timeout)
+
+
+def _is_warm(engine: str) -> bool:
+    from csnb.run.engines import is_warm
+
+    return is_warm(engine)
 
 
 def _text(value: Any) -> str:
@@ -151,8 +178,10 @@ def equivalent(stock: dict[str, Any], other: dict[str, Any]) -> bool:
     if stock.get("outcome") != other.get("outcome"):
         return False
     if stock["outcome"] in ("timeout", "died"):
+        # the cell marked failed, or still running (its report process was stopped from outside)
         failed = next(
-            (i for i, c in enumerate(other["cells"]) if c["status"] == "failed"), len(other["cells"])
+            (i for i, c in enumerate(other["cells"]) if c["status"] in ("failed", "running")),
+            len(other["cells"]),
         )
         return stock["cells"][:failed] == other["cells"][:failed]
     return stock["cells"] == other["cells"]

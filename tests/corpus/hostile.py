@@ -34,9 +34,12 @@ CASES: dict[str, list[str]] = {
     "bang_echo": ["!echo bang"],
     "time_magic": ["%%time\nx = sum(range(1000))"],
     "input_call": ["input('name? ')"],
+    # threads print in turn (each waits for the one before), so the text does not depend on timing
     "threads_printing": [
-        "import threading\nts = [threading.Thread(target=print, args=(i,)) for i in range(3)]\n"
-        "[t.start() for t in ts]; [t.join() for t in ts]; 'joined'"
+        "import threading\nturns = [threading.Event() for _ in range(4)]\n"
+        "def say(i):\n    turns[i].wait()\n    print(i)\n    turns[i + 1].set()\n"
+        "ts = [threading.Thread(target=say, args=(i,)) for i in range(3)]\n"
+        "[t.start() for t in ts]; turns[0].set(); [t.join() for t in ts]; 'joined'"
     ],
     "rich_output": [
         "from IPython.display import HTML, Markdown, display\ndisplay(HTML('<b>b</b>'))\nMarkdown('*m*')"
@@ -46,7 +49,7 @@ CASES: dict[str, list[str]] = {
         "    def __repr__(self):\n        return 'Bad()'\nBad()"
     ],
     "tqdm_progress": ["from tqdm.auto import tqdm\nfor _ in tqdm(range(3)):\n    pass\n'done'"],
-    "many_lines": ["for i in range(20000):\n    print(i)"],
+    "many_lines": ["for i in range(20000):\n    print(i)"],  # 120,000 lines: benchmarks/bench_report.py
     "stderr_and_stdout": ["import sys\nprint('out')\nprint('err', file=sys.stderr)\nprint('out again')"],
     "raise_error": ["1 / 0", "print('not run')"],
     "system_exit": ["import sys\nsys.exit(3)", "print('not run')"],
@@ -56,6 +59,17 @@ CASES: dict[str, list[str]] = {
     "display_then_result": ["from IPython.display import display\ndisplay(1)\n2"],
     "semicolon_hides_result": ["x = 5\nx;"],
     "execution_count_gaps": ["1", "", "# only a comment", "4"],
+    # a per-cell timeout (the test runs with one) that the cell swallows: the run still ends there
+    "timeout_caught": [
+        "import time\ntry:\n    time.sleep(60)\nexcept BaseException:\n    print('caught')\nprint('went on')",
+        "print('not run')",
+    ],
+    # a hang no Python signal handler can end: the signals blocked, then a sleep in C
+    "native_hang": [
+        "import ctypes, signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGINT})\n"
+        "ctypes.CDLL(None).sleep(60)",
+        "print('not run')",
+    ],
 }
 
 
