@@ -26,6 +26,8 @@ LAST_WEEK_MOVES = {
     "fernhill": [("M2", "At risk", "Late"), ("M3", "Not started", "Blocked")],
 }
 EDITIONS = ("operator", "executive")
+# eight batches in fresh processes, all paid by the first test that asks for the history
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = new_demo(tmp_path_factory.mktemp("history"))
     for week in REPORT_WEEKS:
         for audience in EDITIONS:
-            done = run_csnb("run", "--all", "--audience", audience, "--as-of", week.isoformat(), cwd=root)
+            done = run_csnb(
+                "run", "--all", "--audience", audience, "--as-of", week.isoformat(), cwd=root, timeout=600
+            )
             assert done.returncode == 0, done.stdout + done.stderr
     return root
 
@@ -52,7 +56,6 @@ def _what_changed(html: str) -> list[str]:
     return [text_of(li) for li in heading.find_next("ul").find_all("li")]
 
 
-@pytest.mark.slow
 def test_every_week_has_its_reports(history: Path):
     for client in LAST_WEEK_MOVES:
         for week in REPORT_WEEKS:
@@ -60,7 +63,6 @@ def test_every_week_has_its_reports(history: Path):
                 assert (history / "reports" / client / week.isoformat() / f"{audience}.html").is_file()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("audience", EDITIONS)
 @pytest.mark.parametrize("client", sorted(LAST_WEEK_MOVES))
 def test_last_week_lists_what_really_changed(history: Path, client: str, audience: str):
@@ -75,7 +77,6 @@ def test_last_week_lists_what_really_changed(history: Path, client: str, audienc
         assert expected in changed, f"{expected!r} not under 'What changed' in {changed}"
 
 
-@pytest.mark.slow
 def test_portfolio_shows_each_clients_course_over_the_four_weeks(history: Path):
     page = readable((history / "reports" / "index.html").read_text(encoding="utf-8"))
     rows = page.select("tbody tr")
