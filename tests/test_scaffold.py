@@ -186,3 +186,15 @@ def test_wheel_bundles_the_notebooks_and_init_uses_them(tmp_path, repo):
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()) == tmp_path / "site" / "csnb" / "_bundled" / "notebooks"
     assert sorted(p.name for p in (tmp_path / "proj" / "notebooks").glob("*.ipynb")) == notebooks
+
+
+def test_a_misspelt_client_gets_a_suggestion(tmp_path):
+    from csnb.errors import PlanError
+    from csnb.project.folder import Project
+
+    init_project(tmp_path)
+    shutil.copy(tmp_path / "examples" / "example.yaml", tmp_path / "parameters")
+    with pytest.raises(PlanError, match=r"no plan for client 'exmaple' \(did you mean 'example'\?\)"):
+        Project(tmp_path).plan_path("exmaple")
+    with pytest.raises(PlanError, match=r"no plan for client 'acme' \(known: example\)"):
+        Project(tmp_path).plan_path("acme")

@@ -13,6 +13,7 @@ from csnb.plan.claims import ClaimIndex, Claims, read_claims
 from csnb.plan.fields import CLIENT_ID_PATTERN
 from csnb.plan.load import load_plan, read_plan
 from csnb.plan.models import Plan
+from csnb.plan.suggest import did_you_mean
 from csnb.project.config import Config, load_config
 
 SUFFIXES = (".yaml", ".yml")
@@ -122,10 +123,10 @@ class Project:
             raise PlanError([Issue(second, 1, 1, "", f"client {client} also has the plan {first}: keep one")])
         if found:
             return found[0]
-        known = ", ".join(p.stem for p in self.plan_paths()) or "none"
-        raise PlanError(
-            [Issue(str(self.config.parameters), 0, 0, "", f"no plan for client {client!r} (known: {known})")]
-        )
+        stems = [p.stem for p in self.plan_paths()]
+        hint = did_you_mean(client, stems) or f" (known: {', '.join(stems) or 'none'})"
+        message = f"no plan for client {client!r}{hint}"
+        raise PlanError([Issue(str(self.config.parameters), 0, 0, "", message)])
 
     def plan(self, client: str) -> Plan:
         """The plan of ``client``."""
