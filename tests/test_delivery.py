@@ -342,6 +342,13 @@ def test_mail_settings_refuse_a_password_in_the_file_and_unknown_keys():
         mail_settings({"mail": {"subject": "{client_name.__class__}"}})
     s = mail_settings({"mail": {"security": "ssl", "copies": ["Archive@Provider.example"]}})
     assert s.smtp_port == 465 and s.copies == ("archive@provider.example",)
+    with pytest.raises(ConfigError, match="mail.attach: use static or interactive"):
+        mail_settings({"mail": {"attach": "pdf"}})
+    with pytest.raises(ConfigError, match="mail.attach_pdf: use true or false"):
+        mail_settings({"mail": {"attach_pdf": "yes"}})
+    s = mail_settings({"mail": {"attach": "interactive", "attach_pdf": True}})
+    assert (s.attach, s.attach_pdf, mail_settings({}).attach) == ("interactive", True, "static")
+    assert mail_settings({}).subject == "{client_name} · {ritual_name} · {date} · {status}"
 
 
 def test_provider_copies_are_bcc_and_never_shown_to_the_client(tmp_path, smtp):
