@@ -395,3 +395,16 @@ def test_cli_send_dry_run_and_exit_status(project, smtp, monkeypatch):
     result = CliRunner().invoke(app, ["send", "alpha", "--ritual", "monthly-review"])
     assert result.exit_code == 2 or "meeting" in str(result.exception)
     assert dt.date.fromisoformat(AS_OF)
+
+
+def test_the_guard_reads_the_page_an_attached_pdf_was_printed_from(project):
+    folder = project.root / "reports" / "alpha" / AS_OF
+    (folder / "executive.html").write_text(f"<p>Compared with {NAMES['beta']}.</p>", encoding="utf-8")
+    (folder / "executive.pdf").write_bytes(b"%PDF-1.4 a page printed from executive.html")  # newer: kept
+    plan = project.plan("alpha")
+    settings = replace(Courier(project, dry_run=True).settings, attach_pdf=True)
+    html = folder / "operator.html"
+    out = report_message(project, plan, plan.cadence[0], html, html.with_suffix(".ipynb"), settings)
+    assert [a.get_filename() for a in out.message.iter_attachments()][1] == f"alpha-summary-{AS_OF}.pdf"
+    with pytest.raises(UnsafeMessageError, match="mentions another client"):
+        guard(out, plan, foreign_markers(project, plan), project.config.reports)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from csnb.delivery.attachments import executive_pdf, full_report
 from csnb.delivery.body import read_onepager, render_body
+from csnb.delivery.guard import STATIC_SCRIPT
 from csnb.delivery.smtp import SUBJECT_FIELDS, DeliveryError, MailSettings
 from csnb.errors import ConfigError
 from csnb.plan.people import recipients
@@ -184,7 +185,12 @@ def report_message(
         )
     envelope = tuple(p.email.lower() for p in to) + settings.copies
     derived = {hashlib.sha256(png).hexdigest(): text for png, text in body.images.values()}
-    sources = tuple(dict.fromkeys(p for p in (html, notebook, onepager_nb, full, pdf) if p is not None))
+    if pdf is not None:  # the guard reads the page the PDF was printed from, as it reads the HTML parts
+        printed = pdf.with_suffix(".html").read_text(encoding="utf-8", errors="replace")
+        derived[hashlib.sha256(pdf.read_bytes()).hexdigest()] = STATIC_SCRIPT.sub("", printed)
+    printed_from = pdf.with_suffix(".html") if pdf is not None else None
+    files = (html, notebook, onepager_nb, full, pdf, printed_from)
+    sources = tuple(dict.fromkeys(p for p in files if p is not None))
     return Outgoing(
         "report", plan.id, ritual.ritual, ritual.audience, as_of, msg, envelope, sources, html.parent, derived
     )
