@@ -958,3 +958,28 @@ def test_a_data_file_that_is_not_there_yet_is_a_warning_that_says_so(
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "calls.csv").write_text("client,metric,date,value\n")
     assert not [w for w in check_files([plan])[0].warnings if "data file" in str(w)]
+
+
+def test_unknown_person_owning_a_recovery_action(reject) -> None:
+    plan = edit(
+        (
+            "    metrics: [routing_minutes]\n",
+            "    metrics: [routing_minutes]\n"
+            "    recovery:\n"
+            "      - {action: Review overrides, owner: dna, due: 2026-10-20, status: planned}\n",
+        )
+    )
+    issue = reject(plan, "plan.yaml:20:36: goals[0].recovery[0].owner", "unknown person 'dna'")
+    assert "dana" in issue.message  # the owner a typo most likely meant
+
+
+def test_unknown_person_owning_a_milestone_recovery_action(reject) -> None:
+    plan = edit(
+        (
+            "    raci: {responsible: [dana], accountable: [lee]}\n",
+            "    raci: {responsible: [dana], accountable: [lee]}\n"
+            "    recovery:\n"
+            "      - {action: Add a second provisioning slot, owner: le, due: 2026-09-05}\n",
+        )
+    )
+    reject(plan, "plan.yaml:56:50: milestones[0].recovery[0].owner", "unknown person 'le'")

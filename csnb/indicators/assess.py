@@ -48,7 +48,7 @@ def assess(
 ) -> Assessment:
     """Pull ``plan``'s data up to ``as_of`` (default: the project's today) unless given, and evaluate it."""
     config = config or load_config(plan.path.parent if plan.path else None)
-    day = to_date(as_of) or config.today()
+    day = to_date(as_of) or config.today(plan)
     pulled = observations if observations is not None else pull(plan, end=day)
     return Assessment(plan, day, pulled, evaluate(plan, pulled, day), config)
 

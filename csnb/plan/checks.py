@@ -254,9 +254,18 @@ def _milestone_people(i: int, ms: Any) -> Iterator[tuple[tuple, str]]:
     for j, ci in enumerate(ms.client_inputs):
         if ci.owner:
             yield ("milestones", i, "client_inputs", j, "owner"), ci.owner
+    for j, action in enumerate(ms.recovery):
+        yield ("milestones", i, "recovery", j, "owner"), action.owner
+
+
+def _recovery_owners(parts: Parts) -> Iterator[tuple[tuple, str]]:
+    for i, g in parts.get("goals", []):
+        for j, action in enumerate(g.recovery):
+            yield ("goals", i, "recovery", j, "owner"), action.owner
 
 
 def _person_paths(parts: Parts) -> Iterator[tuple[tuple, str]]:
+    yield from _recovery_owners(parts)
     for i, m in parts.get("metrics", []):
         if m.owner:
             yield ("metrics", i, "owner"), m.owner

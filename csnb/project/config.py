@@ -96,13 +96,11 @@ class Config:
         """SQLAlchemy URL of the store (default: SQLite file in ``.csnb/``)."""
         return self.store or f"sqlite:///{self.root / '.csnb' / 'store.db'}"
 
-    def today(self) -> dt.date:
-        """The date reports are computed for when no ``--as-of`` is given."""
-        if self.as_of:
-            return self.as_of
-        from zoneinfo import ZoneInfo
+    def today(self, plan: Any = None) -> dt.date:
+        """The pinned date, else today in the plan's time zone (csnb.toml's when the plan names none)."""
+        from csnb.project.clock import today
 
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+        return today(self, plan)
 
 
 def find_root(start: Path | None = None) -> Path:
