@@ -55,9 +55,9 @@ def build_portfolio(root: Path, n: int) -> list[str]:
         base = bases[i % len(bases)]
         client = f"{base}{i:03d}"
         text = (params / f"{base}.yaml").read_text(encoding="utf-8")
-        (params / f"{client}.yaml").write_text(
-            text.replace(f"client: {{id: {base},", f"client: {{id: {client},", 1), encoding="utf-8"
-        )
+        # the client's id, in flow style (client: {id: acme, ...}) or block style (client:\n  id: acme)
+        text = re.sub(rf"(^client:\s*\{{?\s*id:\s*){base}\b", rf"\g<1>{client}", text, count=1, flags=re.M)
+        (params / f"{client}.yaml").write_text(text, encoding="utf-8")
         db.execute(
             "INSERT INTO observations SELECT ?, metric, date, value FROM observations WHERE client = ?",
             (client, base),
