@@ -152,9 +152,10 @@ def _outputs(outputs: list[dict]) -> dict[str, Any]:
 def reduce(path: Path) -> dict[str, Any]:
     """How the run ended, and per code cell: execution count, papermill's status, normalised outputs.
 
-    When a cell timed out or its kernel died, only the cells before it are compared: stock papermill
-    leaves every cell of such a notebook marked "completed", and whether the dying cell got its
-    execution count is a race between the kernel's last message and its death.
+    When a cell timed out or its kernel died, only the cells before it are compared, and that it is
+    the same cell: what the stopped cell shows depends on how its kernel was stopped (papermill
+    interrupts it first, csnb kills it at once), papermill marks it "completed", "failed" or leaves it
+    "running" by engine, and whether a dying cell got its execution count is a race.
     """
     if not path.is_file():
         return {"outcome": "missing"}
@@ -166,6 +167,7 @@ def reduce(path: Path) -> dict[str, Any]:
             "count": cell.get("execution_count"),
             "status": cell.metadata.get("papermill", {}).get("status"),
             "outputs": _outputs(cell.get("outputs", [])),
+            "started": bool(cell.metadata.get("papermill", {}).get("start_time")),
         }
         for cell in nb.cells
         if cell.cell_type == "code"
@@ -178,13 +180,14 @@ def equivalent(stock: dict[str, Any], other: dict[str, Any]) -> bool:
     if stock.get("outcome") != other.get("outcome"):
         return False
     if stock["outcome"] in ("timeout", "died"):
-        # the cell marked failed, or still running (its report process was stopped from outside)
-        failed = next(
-            (i for i, c in enumerate(other["cells"]) if c["status"] in ("failed", "running")),
-            len(other["cells"]),
-        )
-        return stock["cells"][:failed] == other["cells"][:failed]
+        stop = _last_started(stock["cells"])
+        return stop == _last_started(other["cells"]) and stock["cells"][:stop] == other["cells"][:stop]
     return stock["cells"] == other["cells"]
+
+
+def _last_started(cells: list[dict[str, Any]]) -> int:
+    """The index of the last cell that started (the one a timeout or a death stopped)."""
+    return max((i for i, c in enumerate(cells) if c["started"]), default=len(cells))
 
 
 if __name__ == "__main__":
