@@ -28,8 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from csnb.cli import lab as cli_lab
 from csnb.demo.build import build_demo
+from csnb.explore import lab
 from csnb.plan import Client, Plan
 from csnb.project.folder import Project
 from csnb.project.scaffold import bundled_notebooks
@@ -155,7 +155,7 @@ def lab_stop() -> None:
         start_new_session=True,
     )
     assert stubborn.stdout.readline().strip() == "up"
-    seconds, _ = timed(lambda: cli_lab.stop(stubborn, grace=1.0))
+    seconds, _ = timed(lambda: lab.stop(stubborn, grace=1.0))
     show("csnb lab stopping a server that ignores SIGTERM", seconds, 10)
 
 
