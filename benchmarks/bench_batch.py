@@ -191,10 +191,10 @@ def cell_phases(notebook: Path) -> dict[str, float]:
         if cell.cell_type != "code" or seconds is None:
             continue
         shown = _SHOW.search(cell.source)
-        if shown:
-            label = shown.group(1)
-        elif "prepare(" in cell.source:
+        if "prepare(" in cell.source:  # load, pull, evaluate (and whatever that cell shows)
             label = "prepare"
+        elif shown:
+            label = shown.group(1)
         elif "record(" in cell.source:
             label = "record"
         else:
