@@ -328,7 +328,7 @@ def test_secrets_in_environment_never_reach_the_report(tmp_path):
     html_path = run_report(root, "acme", env=env)
     html = html_path.read_text(encoding="utf-8")
     assert "Data problems" not in html  # both sources were read...
-    assert "users_trained >= 100" in visible_text(html)
+    assert "at or above 100 users" in visible_text(html)  # the criterion, as a sentence
     assert_no_canary(html_path, CANARY_DIR, CANARY_TOKEN, str(secret_dir))  # ...and neither says from where
     assert_no_code_or_parameters(html, root)
 
@@ -351,7 +351,7 @@ def test_broken_source_says_what_failed_without_its_secret(tmp_path, warehouse):
     # metric for the team (its address may be there, to fix it: the password never is).
     done = run_csnb("run", "acme", "--audience", "operator", cwd=root, env=env, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert not list((root / "reports").rglob("*.html"))
+    assert not list((root / "reports" / "acme").rglob("*.html"))  # the portfolio page shows the failure
     [failed] = [r for r in project_store(root).runs() if r["client"] == "acme"]
     assert failed["status"] == "failed"
     for message in (done.stderr, failed["error"]):
@@ -370,7 +370,7 @@ def test_broken_source_says_what_failed_without_its_secret(tmp_path, warehouse):
     # the reader learns what failed, not where the secret points
     assert "Data missing: source “warehouse” could not be read on 31 Mar 2026, so Tickets closed is" in text
     assert "Data problems" in text
-    assert "Tickets closed: the data could not be loaded from source 'warehouse'" in text
+    assert "Tickets closed: the data could not be loaded from source “Warehouse”" in text
     canaries = (
         CANARY_DIR,
         CANARY_TOKEN,
@@ -432,4 +432,4 @@ def test_lead_without_a_testable_correlation_is_reported_not_fatal(tmp_path):
     plan = make_plan("acme", {"kind": "csv", "path": "../data/metrics.csv"}, name="Acme Logistics")
     root = make_project(tmp_path / "project", {"acme": plan}, {"data/metrics.csv": csv_text(steady)})
     text = visible_text(run_report(root, "acme").read_text(encoding="utf-8"))
-    assert "cannot tell yet whether it leads Metric (no variation)" in text
+    assert "Cannot tell yet whether it moves Metric: it has not varied yet." in text

@@ -8,6 +8,7 @@ imports ``vl_convert`` itself: the bundle is built once by a throwaway subproces
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -71,6 +72,7 @@ json.dump([vl_convert.vegalite_to_svg(s, vl_version=sys.argv[1]) for s in specs]
 """
 
 
+@functools.cache  # read once per process: a fork server's warm-up loads it, every report inherits it
 def vega_bundle() -> str:
     """The Vega + Vega-Lite + vega-embed JavaScript bundle, built once per vl-convert version."""
     vl_version = _vegalite_version()

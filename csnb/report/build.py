@@ -18,7 +18,6 @@ from csnb.indicators.failures import FailedSource, failed_sources, source_failur
 from csnb.indicators.snapshot import Snapshot
 from csnb.plan.models import Plan
 from csnb.report import sections as report_sections
-from csnb.store.runs import Store
 
 AUDIENCES = {
     # the executive edition is the one-pager; its full charts live in the operator edition
@@ -114,6 +113,8 @@ def prepare(
         raise source_failure(plan.client.id, snap.source_errors)
     previous = None
     if store_url:
+        from csnb.store.runs import Store  # SQLAlchemy only when there is a store (JupyterLab: often not)
+
         previous = Store(store_url).previous_summary(plan.client.id, audience, before=as_of)
     branding = {
         "provider": config.branding.provider,

@@ -321,12 +321,14 @@ def show(r: Report, section: str) -> None:
         for caption, row in metric_blocks(r):
             display(HTML(caption))
             series = r.snapshot.series[r.snapshot.series["metric"] == row["metric"]]
-            charts.display_chart(charts.metric_chart(row, series), label=str(row["name"]))
+            style = words.metric_style(r, row["metric"])
+            charts.display_chart(charts.metric_chart(row, series, style), label=str(row["name"]))
     elif section == "milestones":
         display(HTML(sections.render("milestones")))
         if len(r.snapshot.milestones):
             charts.display_chart(
-                timeline.gantt_chart(r.snapshot.milestones, r.as_of), label="Milestone timeline"
+                timeline.gantt_chart(r.snapshot.milestones, r.as_of, {p.id: p.name for p in r.plan.people}),
+                label="Milestone timeline",
             )
         display(HTML(_checklist(r)))
     elif section == "summary":
