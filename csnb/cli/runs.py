@@ -80,7 +80,8 @@ EngineOpt = Annotated[
         help="How cells run: warm-kernel (default: an ipykernel forked from a process that imported "
         "the report's libraries once; runs any notebook as Jupyter does), kernel (a stock ipykernel per "
         "report) or warm-shell (a fresh IPython shell in such a fork: faster, but only for csnb's own "
-        "report notebooks, since fd-level output, exit(), asyncio and displays differ from a kernel)."
+        "report notebooks, since output of shell commands and subprocesses, exit(), input(), asyncio, "
+        "logging handlers, tqdm and crashes differ from a kernel)."
     ),
 ]
 
@@ -120,6 +121,10 @@ def run(
     """
     if client is None and not (all_clients or due or retry_failed):
         raise InputError("name a client, or pass --all, --due or --retry-failed")
+    if pdf:  # a missing Playwright or Chromium is exit 2 before anything runs
+        from csnb.render.pdf import require_pdf
+
+        require_pdf()
     if client is not None:
         if all_clients or due or retry_failed or clients:
             raise InputError("name one client, or use --all/--due/--retry-failed with --clients a,b")

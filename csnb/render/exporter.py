@@ -52,6 +52,7 @@ DROPPED_MIMES = {
     "application/vnd.jupyter.widget-view+json",
     "text/vnd.mermaid",
     "application/vnd.csnb.summary+json",
+    "application/vnd.csnb.onepager+json",  # the e-mail's data: kept in the notebook, never in the page
 }
 COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 # The static edition draws each chart twice: at a desktop width and at a phone's, where its text is

@@ -272,6 +272,12 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
         summary = _export(job, tmp_nb, owner, phases)
         with cannot_write(job.notebook_path, tmp_nb):
             os.replace(tmp_nb, job.notebook_path)
+        if job.pdf and job.audience == "executive":
+            from csnb.render.pdf import write_pdf  # Playwright loads only when a PDF is asked for
+
+            printing = time.perf_counter()
+            write_pdf(job.html_path, job.html_path.with_suffix(".pdf"))
+            phases["pdf"] = time.perf_counter() - printing
         if store and summary:
             store.record_snapshot(job.client, job.audience, job.as_of, summary)
         done = {"html": str(job.html_path), "notebook": str(job.notebook_path), "phases": phases}
