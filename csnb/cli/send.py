@@ -91,7 +91,7 @@ def report(done: list[Any], as_json: bool = False) -> None:
 def calendar(
     client: Annotated[str, typer.Argument(help="Client id (the plan's file name).")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="The .ics file (default: reports/<client>/<client>.ics).")
+        Path | None, typer.Option("--out", help="The .ics file (default: reports/CLIENT/CLIENT.ics).")
     ] = None,
 ) -> None:
     """Write the plan's rituals (recurring, with attendees and agenda) and milestone due dates to .ics.
