@@ -59,6 +59,11 @@ timezone = "Europe/London"
 [branding]
 provider = "{PROVIDER}"
 accent = "#1f5f8b"
+
+# How client pages write money and numbers: an ISO 4217 currency and a locale (separators, currency sign).
+[report]
+currency = "GBP"
+locale = "en_GB"
 """
 
 STORIES = {
