@@ -76,3 +76,18 @@ def test_without_playwright_the_error_names_the_extra_and_chromium(monkeypatch: 
 def test_a_missing_report_is_named(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="no report to print at .*executive.html"):
         write_pdf(tmp_path / "executive.html", tmp_path / "executive.pdf")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_run_pdf_writes_a_one_page_pdf_beside_the_executive_edition(executive: Path) -> None:
+    from browser import chromium_or_skip
+
+    chromium_or_skip()
+    root = executive.parents[3]
+    done = run_csnb("run", "acme", "--audience", "executive", "--pdf", cwd=root, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = executive.with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert page_count(pdf) == 1
+    assert b"/MediaBox [0 0 595" in pdf.read_bytes()  # A4
