@@ -145,7 +145,10 @@ def test_workers_that_cannot_see_the_project_make_its_reports(
     summary = run_batch(BatchOptions(all=True, executor="dask", address=address, timeout=120), Project(root))
 
     results = {r.client: r for r in summary.results}
-    assert {c: r.status for c, r in results.items()} == {"alpha": "ok", "beta": "ok", "failing": "failed"}
+    statuses = {c: r.status for c, r in results.items()}
+    assert statuses == {"alpha": "ok", "beta": "ok", "failing": "failed"}, {
+        c: r.error for c, r in results.items()
+    }
     for client, name in (("alpha", "Alpha"), ("beta", "Beta")):
         html = root / "reports" / client / "2026-10-15" / "operator.html"
         assert results[client].html == str(html)
@@ -180,13 +183,13 @@ def test_the_previous_report_reaches_a_worker_so_what_changed_is_shown(
     address, root, _ = isolated
     make_project(root, ["alpha"], as_of="2026-10-08")
     first = run_batch(BatchOptions(all=True, executor="dask", address=address), Project(root))
-    assert [r.status for r in first.results] == ["ok"]
+    assert [r.status for r in first.results] == ["ok"], [r.error for r in first.results]
 
     second = run_batch(
         BatchOptions(all=True, executor="dask", address=address, as_of=dt.date(2026, 10, 15)), Project(root)
     )
 
-    assert [r.status for r in second.results] == ["ok"]
+    assert [r.status for r in second.results] == ["ok"], [r.error for r in second.results]
     page = Path(second.results[0].html).read_text()
     assert "compared with 8 Oct 2026" in page  # the worker had the previous report's snapshot
     assert len(project_store(root).snapshot_history("alpha", "operator", 5)) == 2

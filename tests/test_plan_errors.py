@@ -813,10 +813,11 @@ def test_five_problems_are_all_printed_in_one_run(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stdout.splitlines()
     assert [line for line in lines if line.startswith("plan.yaml:")] == [
-        "plan.yaml:18:15: goals[0].metrics[0]: unknown metric 'routing_minute'",
+        "plan.yaml:18:15: goals[0].metrics[0]: unknown metric 'routing_minute' "
+        "(did you mean 'routing_minutes'?)",
         "plan.yaml:32:14: metrics[0].target.value: target 700 is above baseline 600 but direction is 'down'",
         "plan.yaml:50:5: milestones[0].due: due date 2026-08-31 is before start 2026-09-01",
-        "plan.yaml:72:1: cadense: unknown field 'cadense' (is it a typo?)",
+        "plan.yaml:72:1: cadense: unknown field 'cadense' (did you mean 'cadence'?)",
         "plan.yaml:83:5: changes[0].by: unknown person 'lea' (add them under `people:`)",
     ]
     assert lines[-1] == "0 valid, 1 invalid"

@@ -163,7 +163,9 @@ def test_static_report_has_no_script_and_draws_its_charts(project, tmp_path):
     html_path = project.report("northwind", "operator", static=True)
     html = html_path.read_text(encoding="utf-8")
     assert "<script" not in html.lower()
-    assert len(html.encode()) <= 0.6 * MB
+    # each chart is drawn twice (desktop and phone width); attached to an e-mail, base64 adds a third and
+    # the whole message must stay under 1.5 MB
+    assert len(html.encode()) <= 0.8 * MB
     page = open_report(html_path, screenshot=tmp_path / "northwind-static.png")
     assert page.requests == [] and page.console_errors == [] and page.page_errors == []
     assert page.all_charts_drawn and all(c.svg for c in page.charts), page.charts

@@ -249,7 +249,7 @@ def runs_here(count: int, slots: int) -> bool:
     """
     if count > MAX_HERE:
         return False
-    if slots <= 1:
+    if slots <= 1 or count <= 1:  # nothing to share out (a batch may also have nothing left to run)
         return True
     here = WORKER_START / 2 + count * WARM_REPORT
     pool = WORKER_START + count * WARM_REPORT / min(slots, count)
