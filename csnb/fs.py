@@ -95,3 +95,22 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, owner: int | N
     with atomic_path(path, owner) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return Path(path)
+
+
+# A Unix socket's path holds at most 107 bytes; zmq's ipc sockets are "<folder>/k-<port>" (port < 65536).
+SOCKET_PATH_MAX = 107 - len("/k-65535")
+
+
+def socket_folder(prefix: str) -> Path:
+    """A new private (0700) folder for ipc sockets, short enough for a Unix socket's path.
+
+    The system's temporary folder can be deep (a Dask worker's or a test's own): then ``/tmp`` is used,
+    where the path always fits, so a kernel never fails with "File name too long".
+    """
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    if len(os.fsencode(folder)) <= SOCKET_PATH_MAX:
+        return folder
+    folder.rmdir()
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))

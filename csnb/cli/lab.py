@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +10,7 @@ import typer
 
 from csnb.cli.common import _date, _say, app
 from csnb.explore.lab import lab_command, prepare_notebook, serve
+from csnb.fs import socket_folder
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -39,9 +40,12 @@ def lab(
         _say(f"{'wrote' if written else 'kept your'} {notebook.relative_to(root)}")
     _say(f"starting JupyterLab in {root}; Ctrl-C stops it")
     # kernels on ipc sockets in a folder of their own: no TCP warning, nothing left in the project
-    with tempfile.TemporaryDirectory(prefix="csnb-lab-") as sockets:
-        command = lab_command(root, notebook, port, not no_browser, list(ctx.args), Path(sockets))
+    sockets = socket_folder("csnb-lab-")
+    try:
+        command = lab_command(root, notebook, port, not no_browser, list(ctx.args), sockets)
         status = serve(command, root, on_ready=lambda url, seconds: _ready(url, seconds, root, notebook))
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     if status:
         raise typer.Exit(status)
 

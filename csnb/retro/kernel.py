@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+
+from csnb.fs import socket_folder
 
 
 class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """papermill's kernel, on ipc sockets in a folder of its own instead of localhost TCP ports."""
 
     def __init__(self, **kwargs: Any):
-        folder = tempfile.mkdtemp(prefix="csnb-retro-")
+        folder = str(socket_folder("csnb-retro-"))
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", os.path.join(folder, "k"))
         super().__init__(**kwargs)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+
+from csnb.fs import socket_folder
 
 
 class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """The stock async kernel manager, on ``ipc`` sockets in a private folder removed with the kernel."""
 
     def __init__(self, **kwargs: Any):
-        folder = tempfile.mkdtemp(prefix="csnb-kernel-")
+        folder = str(socket_folder("csnb-kernel-"))
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", os.path.join(folder, "k"))
         super().__init__(**kwargs)
