@@ -18,12 +18,14 @@ that has loaded it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
 import select
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -344,6 +346,8 @@ def _child(job: Job, owner_pid: int, write_fd: int, parent: int) -> None:
             out.write(data)
     except BaseException:  # noqa: BLE001 - the parent turns a missing result into a failed client
         code = 70
+        with contextlib.suppress(Exception):  # the batch log keeps why (stderr is the worker's log)
+            traceback.print_exc()
     finally:
         try:
             sys.stdout.flush()
