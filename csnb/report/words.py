@@ -6,27 +6,16 @@ import re
 from typing import TYPE_CHECKING
 
 from csnb.report.formats import NumberStyle, number
+from csnb.templating import STATUS_LABELS
 
 if TYPE_CHECKING:
     from csnb.report.build import Report
 
+# the shared labels, with the words a client reads where the operator's short label would puzzle them
 STATUS_WORDS = {
-    "achieved": "Achieved",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "missed": "Missed",
+    **STATUS_LABELS,
     "no_data": "No data yet",
     "error": "Data unavailable",
-    "done": "Done",
-    "late": "Late",
-    "blocked": "Blocked",
-    "not_started": "Not started",
-    "triggered": "Triggered",
-    "clear": "Clear",
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
     "unknown": "Not scored",
     "planned": "Planned",
     "in_progress": "In progress",
