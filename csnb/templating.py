@@ -116,3 +116,14 @@ def environment() -> Environment:
 def render(name: str, **context: Any) -> str:
     """Render the template ``name`` (``"sections/summary.html.j2"``) with ``context``."""
     return environment().get_template(name).render(**context)
+
+
+def precompile() -> int:
+    """Compile every csnb template now (a warm process does, so that its forks never compile one)."""
+    env = environment()
+    # csnb_report/ is nbconvert's template (its own environment and filters), prepared by the exporter
+    names = env.list_templates(filter_func=lambda name: name.endswith(".j2") and "/" in name)
+    names = [name for name in names if not name.startswith("csnb_report/")]
+    for name in names:
+        env.get_template(name)
+    return len(names)

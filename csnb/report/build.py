@@ -49,6 +49,8 @@ class Report:
     lessons: list[dict[str, Any]] = field(default_factory=list)
     currency: str = "GBP"  # csnb.toml [report]: how money and numbers read
     locale: str = "en_GB"
+    # what several sections derive from the same snapshot (the one-pager), computed once per report
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def as_of(self) -> dt.date:

@@ -322,6 +322,12 @@ def recovery_gaps(report: Report) -> list[str]:
 
 def one_pager(report: Report) -> dict[str, Any]:
     """The one-pager of a report as plain data (see the module docstring); the same in both editions."""
+    if "one_pager" not in report.memo:  # the summary shows it and hands it to the e-mail: build it once
+        report.memo["one_pager"] = _one_pager(report)
+    return report.memo["one_pager"]
+
+
+def _one_pager(report: Report) -> dict[str, Any]:
     goals = goal_rows(report)
     h = health(report)
     band = h["band"]

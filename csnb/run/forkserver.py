@@ -144,7 +144,9 @@ def _prerender() -> None:
 
     from csnb.render.exporter import render_notebook
     from csnb.render.vega import vega_bundle
+    from csnb.templating import precompile
 
+    precompile()  # the report's section templates, compiled once here instead of in every kernel
     render_notebook(nbformat.v4.new_notebook(), title="warm-up")
     vega_bundle()  # built here once if missing (never by several reports at once), then read from cache
 

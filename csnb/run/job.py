@@ -109,7 +109,8 @@ def fingerprint(*paths: str | Path) -> str:
     return h.hexdigest()[:16]
 
 
-def _execute(job: Job, tmp_nb: Path) -> None:
+def _execute(job: Job, tmp_nb: Path) -> Any:
+    """Run the notebook into ``tmp_nb``; return the executed notebook (papermill wrote it there too)."""
     import papermill as pm
 
     parameters = {
@@ -120,7 +121,7 @@ def _execute(job: Job, tmp_nb: Path) -> None:
     }
     try:
         with deadline(job.deadline), cannot_write(job.notebook_path, tmp_nb):
-            pm.execute_notebook(
+            return pm.execute_notebook(
                 job.notebook,
                 str(tmp_nb),
                 parameters=parameters,
@@ -218,12 +219,11 @@ def _take_summary(nb: Any) -> dict[str, Any] | None:
     return found
 
 
-def _export(job: Job, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dict[str, Any] | None:
+def _export(job: Job, nb: Any, tmp_nb: Path, owner: int, phases: dict[str, float]) -> dict[str, Any] | None:
     import nbformat
 
     from csnb.render.exporter import render_notebook
 
-    nb = nbformat.read(tmp_nb, as_version=4)
     phases.update(_execution_phases(nb, phases.pop("execute")))
     started = time.perf_counter()
     summary = _take_summary(nb)
@@ -267,9 +267,9 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
     try:
         with cannot_write(job.folder):
             make_folder(job.folder)
-        _execute(job, tmp_nb)
+        executed = _execute(job, tmp_nb)
         phases["execute"] = time.perf_counter() - started
-        summary = _export(job, tmp_nb, owner, phases)
+        summary = _export(job, executed, tmp_nb, owner, phases)
         with cannot_write(job.notebook_path, tmp_nb):
             os.replace(tmp_nb, job.notebook_path)
         if job.pdf and job.audience == "executive":

@@ -30,13 +30,14 @@ from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.provisioning import LocalProvisioner
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import DottedObjectName, Type
 
+from csnb.run.engines.cells import bookkeep, runs
 from csnb.run.engines.ipc import IpcKernelManager
 from csnb.run.process import describe_exit, detach
 
@@ -259,6 +260,20 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
             raise
 
     execute_cell = run_sync(async_execute_cell)  # the stock one is bound to the stock coroutine
+
+    def papermill_execute_cells(self) -> None:
+        """Papermill's loop over the cells, writing the notebook only before each executed cell."""
+        for index, cell in enumerate(self.nb.cells):
+            ended = False  # a cell that fails (or whose kernel dies) is written with what it showed
+            try:
+                bookkeep(self.nb_man, self.nb_man.cell_start, cell, index, save=runs(cell))
+                self.execute_cell(cell, index)
+                ended = True
+            except CellExecutionError as ex:
+                self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
+                break
+            finally:
+                bookkeep(self.nb_man, self.nb_man.cell_complete, self.nb.cells[index], index, save=not ended)
 
     def execute(self, **kwargs: Any) -> Any:
         """Execute; a kernel death names the signal or exit code that ended the kernel."""

@@ -36,6 +36,7 @@ from papermill.engines import Engine
 from traitlets import Type
 
 from csnb.run import process
+from csnb.run.engines.cells import bookkeep, runs
 
 ENGINE = "csnb-warm-shell"  # the papermill engine name
 LANGUAGE_INFO = {  # what ipykernel answers to kernel_info, recorded in the notebook's metadata
@@ -276,15 +277,15 @@ class ShellEngine(Engine):
         timer = _Timer(execution_timeout, nb_man)
         display_ids: dict[str, list[Any]] = {}
         for index, cell in enumerate(nb_man.nb.cells):
-            if _runs(cell):  # numbered before the notebook is saved: a killed report names the cell
+            if runs(cell):  # numbered before the notebook is saved: a killed report names the cell
                 cell.execution_count = shell.execution_count
-            _unsaved(nb_man, nb_man.cell_start, cell, index, save=_runs(cell))
+            bookkeep(nb_man, nb_man.cell_start, cell, index, save=runs(cell))
             try:
                 failed = _run_cell(shell, cell, timer, display_ids)
                 if failed or timer.expired:
                     nb_man.cell_exception(cell, cell_index=index)
             finally:
-                _unsaved(nb_man, nb_man.cell_complete, cell, index)
+                bookkeep(nb_man, nb_man.cell_complete, cell, index)
             if timer.expired:
                 raise CellTimeoutError.error_from_timeout_and_cell(
                     "Cell execution timed out", execution_timeout, cell
@@ -295,30 +296,10 @@ class ShellEngine(Engine):
         return nb_man.nb
 
 
-def _unsaved(nb_man: Any, step: Any, cell: Any, index: int, save: bool = False) -> None:
-    """Papermill's bookkeeping for a cell, writing the notebook only if ``save``.
-
-    Writing before each executed cell keeps what a killed report had done; the writes after each
-    cell and around markdown cells add nothing to that and cost a full notebook serialisation each.
-    """
-    path = nb_man.output_path
-    if not save:
-        nb_man.output_path = None
-    try:
-        step(cell, cell_index=index)
-    finally:
-        nb_man.output_path = path
-
-
-def _runs(cell: Any) -> bool:
-    tags = set(cell.get("metadata", {}).get("tags", []))
-    return cell.cell_type == "code" and bool(cell.source.strip()) and "skip-execution" not in tags
-
-
 def _run_cell(shell: CellShell, cell: Any, timer: _Timer, display_ids: dict[str, list[Any]]) -> bool:
     """Run one cell; return whether it failed and errors are not allowed (``timer.expired``: it overran)."""
     tags = set(cell.get("metadata", {}).get("tags", []))
-    if not _runs(cell):
+    if not runs(cell):
         return False
     outputs = shell.cell_outputs = _Outputs(display_ids)
     cell.outputs = outputs.items
