@@ -204,3 +204,29 @@ def test_a_store_on_a_read_only_file_system_is_a_store_error(tmp_path: Path) -> 
         done.stderr.startswith(f"error: cannot write the store {tmp_path}/store.db: ")
         and "Traceback" not in done.stderr
     )
+
+
+LIST = """
+import sys
+from csnb.store.runs import Store
+store = Store(sys.argv[1])
+print(sorted((r["run_key"], r["status"]) for r in store.runs()))
+store.dispose()
+"""
+
+
+def test_a_store_opened_twice_in_one_process_keeps_its_lock_and_its_writes(tmp_path: Path) -> None:
+    """A warm report records its run while its notebook reads the same store, in one process; another
+    process closing the store meanwhile must not take it for unused and delete the write-ahead log."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = Store(url)
+    first = runner.start_run("run-1", client="acme", ritual="", audience="operator", as_of="2026-10-15")
+    reader = Store(url)  # the notebook's own store, opened while the runner's connection is open
+    assert reader.previous_summary("acme", "operator", dt.date(2026, 10, 16)) is None
+    other = subprocess.run([sys.executable, "-c", CREATE, url, "run-2"], capture_output=True, text=True)
+    assert other.returncode == 0, other.stderr
+    runner.finish_run(first, "ok")  # with the lock lost, this went into a log the other process deleted
+    seen = subprocess.run([sys.executable, "-c", LIST, url], capture_output=True, text=True)
+    assert seen.stdout.strip() == "[('run-1', 'ok'), ('run-2', 'running')]", seen.stderr
+    runner.dispose()
+    reader.dispose()

@@ -158,22 +158,7 @@ if pathlib.Path(plan_path).stem.startswith("exiting"):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "engine",
-    [
-        pytest.param(
-            e,
-            marks=pytest.mark.xfail(
-                reason="known: on a loaded machine a healthy warm-shell report's process sometimes exits 70 "
-                "(an exception escaped run_job in the fork); under investigation",
-                strict=False,
-            ),
-        )
-        if e == "warm-shell"
-        else e
-        for e in WARM
-    ],
-)
+@pytest.mark.parametrize("engine", WARM)
 def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path: Path, engine: str) -> None:
     clients = ["alpha", "crashing", "exiting", "failing", "hanging", "beta"]
     root = make_project(tmp_path / "p", clients)

@@ -32,16 +32,20 @@ def prepare(path: Path) -> None:
 
 
 def check(path: Path) -> None:
-    """``StoreError`` when the file at ``path`` is empty or does not start with SQLite's header."""
+    """``StoreError`` when the file at ``path`` is empty (0 bytes) with no write-ahead log holding its pages.
+
+    The file is never opened here: closing any descriptor of a database file drops every POSIX lock
+    this process holds on it, so a store opened twice in one process (the report notebook reads the
+    store while its runner records the run) would lose the lock that tells other processes it is in
+    use, and one of them would delete the write-ahead log under it. A foreign file is found by SQLite
+    itself ("not a database"), and ``damaged`` says so.
+    """
     try:
-        with path.open("rb") as fh:
-            head = fh.read(len(HEADER))
+        size = path.stat().st_size
     except OSError as exc:
         raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
-    if not head and not _wal_holds_data(path):
+    if not size and not _wal_holds_data(path):
         raise refused(path, "is empty (0 bytes): the run history it held is gone")
-    if head and head != HEADER:
-        raise refused(path, "is not a SQLite database")
 
 
 def create(path: Path) -> None:
@@ -89,11 +93,22 @@ def damaged(path: Path, exc: BaseException) -> StoreError | None:
     I/O error mean it cannot be written. A busy database is none of these: SQLite waits for it.
     """
     name = getattr(exc, "sqlite_errorname", None) or ""
+    if name == "SQLITE_NOTADB" and not _starts_with_header(path):
+        return refused(path, "is not a SQLite database")
     if name in DAMAGED:
         return refused(path, f"is damaged or not a database ({exc})")
     if name.startswith(UNWRITABLE):
         return StoreError(f"cannot write the store {path}: {exc}")
     return None
+
+
+def _starts_with_header(path: Path) -> bool:
+    """Whether the file starts with SQLite's header (read only once SQLite has refused the file)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(HEADER)) == HEADER
+    except OSError:
+        return True  # unreadable: say what SQLite said
 
 
 def refused(path: Path, what: str) -> StoreError:
