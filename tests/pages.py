@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import fcntl
+import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from bs4 import BeautifulSoup
@@ -112,6 +116,32 @@ def build_demo_pages(folder: Path) -> DemoPages:
         report_day = pages.reports[(client, "operator", "interactive")].parent
         pages.emails[client] = sorted(report_day.glob("*.eml"))
     return pages
+
+
+_BUILT: dict[str, DemoPages] = {}
+
+
+def shared_demo_pages(factory: Any) -> DemoPages:
+    """``build_demo_pages`` once per test run, for every test file (and xdist worker) that only reads it.
+
+    Under xdist the first worker to ask builds it in the run's shared temporary folder, under a file
+    lock; the others wait for it and read the same pages. Never write into it.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        if "pages" not in _BUILT:
+            _BUILT["pages"] = build_demo_pages(factory.mktemp("demo-pages"))
+        return _BUILT["pages"]
+    folder = factory.getbasetemp().parent / f"demo-pages-{run}"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        built = folder / "pages.pickle"
+        if built.exists():
+            return pickle.loads(built.read_bytes())
+        folder.mkdir(exist_ok=True)
+        pages = build_demo_pages(folder)
+        built.write_bytes(pickle.dumps(pages))
+        return pages
 
 
 def email_parts(eml: Path) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 from browser import chromium_or_skip, open_report
-from pages import AUDIENCES, DEMO_CLIENTS, EDITIONS, DemoPages, build_demo_pages, email_parts
+from pages import AUDIENCES, DEMO_CLIENTS, EDITIONS, DemoPages, email_parts, shared_demo_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,7 +28,7 @@ REPORTS = [(c, a, e) for c in DEMO_CLIENTS for a in AUDIENCES for e in EDITIONS]
 @pytest.fixture(scope="module")
 def demo_pages(tmp_path_factory: pytest.TempPathFactory) -> DemoPages:
     chromium_or_skip()
-    return build_demo_pages(tmp_path_factory.mktemp("language"))
+    return shared_demo_pages(tmp_path_factory)
 
 
 def analyst_words(text: str, metric_ids: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from browser import chromium_or_skip, open_report, printed_pages
 from conftest import REPO
-from pages import AUDIENCES, DEMO_CLIENTS, EDITIONS, DemoPages, build_demo_pages, email_parts
+from pages import AUDIENCES, DEMO_CLIENTS, EDITIONS, DemoPages, email_parts, shared_demo_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,7 +27,7 @@ REPORTS = [(c, a, e) for c in DEMO_CLIENTS for a in AUDIENCES for e in EDITIONS]
 @pytest.fixture(scope="module")
 def demo_pages(tmp_path_factory: pytest.TempPathFactory) -> DemoPages:
     chromium_or_skip()
-    return build_demo_pages(tmp_path_factory.mktemp("screens"))
+    return shared_demo_pages(tmp_path_factory)
 
 
 def problems(path: Path, width: int, shot: str, body_text: bool = True) -> tuple[list[str], int]:

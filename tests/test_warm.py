@@ -189,7 +189,8 @@ def test_a_crash_exit_or_hang_is_one_failed_client_and_nothing_is_left(tmp_path:
     assert "RuntimeError: the warehouse said no" in results["failing"]["error"]
     assert "did not finish within 15 s" in results["hanging"]["error"]
     for client in ("crashing", "exiting", "failing", "hanging"):
-        assert Path(results[client]["notebook"]).is_file(), f"{client}: executed notebook not kept"
+        kept = results[client]["notebook"]
+        assert kept and Path(kept).is_file(), f"{client}: executed notebook not kept: {results[client]}"
         assert results[client]["cell"], f"{client}: failing cell not named"
     for client in ("alpha", "beta"):
         assert Path(results[client]["html"]).read_text(encoding="utf-8").rstrip().endswith("</html>")

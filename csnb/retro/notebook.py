@@ -15,6 +15,7 @@ from typing import Any
 from csnb.errors import CsnbError, InputError, RunError
 from csnb.fs import temp_path, write_atomic
 from csnb.indicators.assess import assess_file
+from csnb.ipckernel import IpcKernelManager
 from csnb.plan.load import load_plan
 from csnb.plan.models import Plan
 from csnb.project.clock import today
@@ -23,7 +24,6 @@ from csnb.project.layout import ReportsFolder
 from csnb.project.scaffold import bundled_notebooks
 from csnb.render.exporter import render_notebook
 from csnb.retro.facts import Facts, compute_facts
-from csnb.retro.kernel import IpcKernelManager
 from csnb.retro.lessons import record_retro, render
 from csnb.retro.team import Retro, load_retro, retro_path
 from csnb.store.lessons import open_kb

@@ -37,8 +37,8 @@ from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import DottedObjectName, Type
 
+from csnb.ipckernel import IpcKernelManager
 from csnb.run.engines.cells import bookkeep, runs
-from csnb.run.engines.ipc import IpcKernelManager
 from csnb.run.process import describe_exit, detach
 
 ENGINE = "csnb-warm-kernel"  # the papermill engine name

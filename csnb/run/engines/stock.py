@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from papermill.engines import NBClientEngine
 
-from csnb.run.engines.ipc import IpcKernelManager
+from csnb.ipckernel import IpcKernelManager
 
 
 class StockKernelEngine(NBClientEngine):  # type: ignore[misc]

@@ -2,7 +2,8 @@
 
 Sockets are files in a folder only this user can read (``tempfile.mkdtemp`` makes it 0700), so
 parallel reports never race for a TCP port, no port is open to other users of the machine, and
-ipykernel has no reason to warn "Kernel is running over TCP without encryption".
+ipykernel has no reason to warn "Kernel is running over TCP without encryption". Report runs
+(``csnb.run.engines``) and retrospectives (``csnb.retro``) both start their kernels with it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from csnb.fs import socket_folder
 class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """The stock async kernel manager, on ``ipc`` sockets in a private folder removed with the kernel."""
 
+    folder_prefix = "csnb-kernel-"  # how the socket folder is named (a subclass may say whose it is)
+
     def __init__(self, **kwargs: Any):
-        folder = str(socket_folder("csnb-kernel-"))
+        folder = str(socket_folder(self.folder_prefix))
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", os.path.join(folder, "k"))
         super().__init__(**kwargs)
