@@ -135,9 +135,12 @@ class Worker:
 
     def kill(self) -> int:
         """Kill the worker, its kernel and everything they started; return the worker's exit status."""
-        for pid in descendants(self.proc.pid):
-            killpg(pid)
+        started = descendants(self.proc.pid)  # found while the worker lives: its orphans are not its own
+        # the worker first: one that outlived its report process would salvage the report's notebook
+        # itself, racing the batch's own salvage of it
         killpg(self.proc.pid)
+        for pid in started:
+            killpg(pid)
         return self.proc.wait()
 
     def stop(self) -> None:
