@@ -8,8 +8,10 @@ ipykernel has no reason to warn "Kernel is running over TCP without encryption".
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import time
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -28,6 +30,24 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
         kwargs.setdefault("ip", os.path.join(folder, "k"))
         super().__init__(**kwargs)
         self._ipc_folder = folder
+
+    async def _async_post_start_kernel(self, **kw: Any) -> None:
+        await self._sockets_bound()
+        await super()._async_post_start_kernel(**kw)
+
+    async def _sockets_bound(self, limit: float = 10.0) -> None:
+        """Wait until the kernel has bound its sockets (their files exist), or died, or ``limit`` passed.
+
+        A client that connects before the kernel binds is refused, and ZeroMQ tries again only after
+        its reconnect interval (0.1 s): a tenth of a second lost on every kernel start.
+        """
+        ports = (self.shell_port, self.iopub_port, self.stdin_port, self.control_port, self.hb_port)
+        paths = [f"{self.ip}-{port}" for port in ports]
+        until = time.monotonic() + limit
+        while not all(os.path.exists(path) for path in paths) and time.monotonic() < until:
+            if self.provisioner is None or await self.provisioner.poll() is not None:
+                return  # the kernel died: the client says so as it always did
+            await asyncio.sleep(0.002)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
