@@ -96,3 +96,20 @@ def test_a_damaged_entry_is_ignored(tmp_path: Path) -> None:
 
     assert _load(tmp_path, path).client.id == "acme"
     assert entry.read_bytes() != b"not a pickle"  # written again, whole
+
+
+def test_entries_unused_for_a_month_are_removed_and_used_ones_stay(tmp_path: Path) -> None:
+    import os
+    import time
+
+    used, edited = _plan(tmp_path, "acme"), _plan(tmp_path, "globex", name="Globex")
+    _load(tmp_path, used)
+    _load(tmp_path, edited)
+    month_ago = time.time() - 31 * 86400
+    for entry in _entries(tmp_path):
+        os.utime(entry, (month_ago, month_ago))
+    _load(tmp_path, used)  # a hit marks its entry as used
+    edited.write_text(PLAN.format(client="globex", name="Globex Ltd"))
+    _load(tmp_path, edited)  # a new entry is kept, and the old version of globex's goes
+    names = {PlanCache(tmp_path).load(p).client.name for p in (used, edited)}
+    assert len(_entries(tmp_path)) == 2 and names == {"Acme", "Globex Ltd"}

@@ -7,7 +7,9 @@ a key of its file's bytes, its path (the file name is the client id) and the cod
 a cached plan is used only while every environment variable its sources need is still set, otherwise
 the plan is validated again (and reports the missing variable as usual). A plan that fails validation
 is never kept, so its problems are reported every time, and nothing is kept until every plan a
-command reads is valid. An unreadable or stale entry is ignored.
+command reads is valid. An unreadable or stale entry is ignored. Each use marks an entry's time; an
+entry unused for ``KEEP_DAYS`` (an old version of an edited plan, a client gone) is removed the next
+time a command keeps a plan.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import time
 from pathlib import Path
 
 import csnb
@@ -26,6 +29,7 @@ from csnb.plan.models import Plan
 
 CACHE_FOLDER = Path(".csnb") / "plans"
 _PLAN_CODE = Path(csnb.__file__).parent / "plan"
+KEEP_DAYS = 30  # an entry no command used for this long is removed
 
 
 def _code_key() -> bytes:
@@ -64,6 +68,8 @@ class PlanCache:
             plan, needed = cached
             if all(var in os.environ for var in needed):
                 plan._path = path
+                with contextlib.suppress(OSError):  # in use: not pruned (a read-only project just skips this)
+                    os.utime(entry)
                 return plan
         plan = load_plan(path)  # a plan that fails raises here and is never kept
         self._pending[entry] = pickle.dumps((plan, _needed_env(plan)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -72,10 +78,24 @@ class PlanCache:
     def save(self) -> None:
         """Keep the plans validated since the last save (called once every plan of a command is valid,
         so a command refused for a bad plan writes nothing)."""
+        if not self._pending:
+            return
         for entry, data in self._pending.items():
             with contextlib.suppress(OSError, OutputError):  # a read-only project loads plans, only slower
                 write_atomic(entry, data)
         self._pending.clear()
+        self.prune()
+
+    def prune(self, days: float = KEEP_DAYS) -> int:
+        """Remove the entries no command used for ``days`` days; return how many were removed."""
+        oldest = time.time() - days * 86400
+        removed = 0
+        for entry in self.folder.glob("*.pickle"):
+            with contextlib.suppress(OSError):  # gone already (another command pruned it) or read-only
+                if entry.stat().st_mtime < oldest:
+                    entry.unlink()
+                    removed += 1
+        return removed
 
     @staticmethod
     def _read(entry: Path) -> tuple[Plan, list[str]] | None:
