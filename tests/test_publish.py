@@ -78,3 +78,20 @@ def test_a_batch_copies_its_reports_and_portfolio_page_to_the_url(tmp_path: Path
     assert not memory.exists("/portfolio/reports/alpha/2026-10-15/operator.ipynb")
     assert not memory.exists("/portfolio/reports/failing")
     assert summary.index_error is None
+
+
+@pytest.mark.slow
+def test_a_one_client_run_copies_its_report_and_the_portfolio_page_to_the_url(tmp_path: Path) -> None:
+    from commands import run_csnb
+
+    root = make_project(tmp_path / "p", ["alpha", "beta"])
+    out = tmp_path / "bucket" / "reports"
+
+    done = run_csnb("run", "alpha", "--out", f"file://{out}", cwd=root)
+
+    assert done.returncode == 0, done.stderr
+    assert (out / "alpha" / "2026-10-15" / "operator.html").read_bytes() == (
+        root / "reports" / "alpha" / "2026-10-15" / "operator.html"
+    ).read_bytes()
+    assert (out / "index.html").read_bytes() == (root / "reports" / "index.html").read_bytes()
+    assert not list(out.rglob("*.ipynb"))

@@ -193,6 +193,12 @@ def _run_one(
         **({"engine": engine} if engine else {}),
     )
     index, index_error = _refresh_portfolio(project, store, (extra or {}).get("out_dir"))
+    out_url = (extra or {}).get("out_url")
+    if out_url and index and not index_error:  # as after a batch: the page goes where the reports went
+        from csnb.run.publish import publisher
+
+        copier = publisher(out_url, project.config.reports)
+        index_error = copier.index(index) if copier else None
     if as_json:
         sys.stdout.write(json.dumps({**result.to_dict(), "index": index}, indent=2) + "\n")
     elif result.status == "ok":
