@@ -49,6 +49,24 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
                 return  # the kernel died: the client says so as it always did
             await asyncio.sleep(0.002)
 
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        """Shut the kernel down; ``now`` kills it without the interrupt jupyter_client sends first.
+
+        That interrupt raises KeyboardInterrupt in the running cell a moment before the kill: a cell
+        that catches it (``except BaseException``) runs on for that moment, so a cell stopped for its
+        timeout could still write a file. A kill alone stops it where it stands.
+        """
+        if not (now and not restart and self.owns_kernel and self.has_kernel):
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+            return
+        self.shutting_down = True  # as the stock shutdown: the restarter must not start it again
+        self.stop_restarter()
+        await self._async_kill_kernel()
+        await self._async_cleanup_resources(restart=False)
+
+    # AsyncKernelManager binds the stock coroutine itself to this name: callers (nbclient) use it
+    shutdown_kernel = _async_shutdown_kernel
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
