@@ -230,3 +230,25 @@ def test_a_store_opened_twice_in_one_process_keeps_its_lock_and_its_writes(tmp_p
     assert seen.stdout.strip() == "[('run-1', 'ok'), ('run-2', 'running')]", seen.stderr
     runner.dispose()
     reader.dispose()
+
+
+@pytest.mark.slow
+def test_a_store_that_refuses_the_finished_run_fails_the_report_and_keeps_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csnb.project.folder import Project
+    from csnb.run.batch import make_job
+    from csnb.run.forkserver import run_forked
+
+    root = make_project(tmp_path / "p", ["alpha"])
+    monkeypatch.chdir(root)
+
+    def refuse(self: Store, *args: object, **kwargs: object) -> None:
+        raise StoreError("the disk is full")
+
+    monkeypatch.setattr(Store, "finish_run", refuse)  # the forked report process inherits it
+    result = run_forked(make_job(Project(root), "alpha"))
+
+    assert result.status == "failed"
+    assert result.error == "client alpha: the run could not be recorded in the store: the disk is full"
+    assert Path(result.html).read_text(encoding="utf-8").rstrip().endswith("</html>")

@@ -9,7 +9,7 @@ import hashlib
 import os
 import socket
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -289,12 +289,29 @@ def run_job(job: Job, owner_pid: int | None = None) -> Result:
             "failed", time.perf_counter() - started, notebook=notebook, error=str(err), cell=err.cell
         )
     if store:
+        result = _record_finish(store, run_id, result)
+    return result
+
+
+def _record_finish(store: Store, run_id: int, result: Result) -> Result:
+    """Close the run's row; a store that refuses makes the report failed, saying it was not recorded.
+
+    The report's files stay: only the history does not know of them, so the next due run makes it again.
+    """
+    try:
         store.finish_run(
             run_id,
             result.status,
             error=result.error,
             outputs={k: v for k, v in (("html", result.html), ("notebook", result.notebook)) if v},
         )
+    except Exception as exc:  # noqa: BLE001 - a database error of any driver: this client, not the batch
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        error = f"client {result.client}: the run could not be recorded in the store: {first}"
+        if result.error:
+            error = f"{result.error}; {error.split(': ', 1)[1]}"
+        return replace(result, status="failed", error=error)
+    finally:
         store.dispose()
     return result
 
