@@ -95,3 +95,22 @@ def test_a_one_client_run_copies_its_report_and_the_portfolio_page_to_the_url(tm
     ).read_bytes()
     assert (out / "index.html").read_bytes() == (root / "reports" / "index.html").read_bytes()
     assert not list(out.rglob("*.ipynb"))
+
+
+@pytest.mark.slow
+def test_a_report_whose_copy_failed_is_failed_in_the_store_and_made_again_next_time(tmp_path: Path) -> None:
+    from csnb.store.runs import Store
+
+    root = make_project(tmp_path / "p", ["alpha"])
+    (tmp_path / "taken").write_text("a file where the folder should be")
+
+    first = run_batch(BatchOptions(all=True, out_url=f"file://{tmp_path / 'taken'}", jobs=1), Project(root))
+
+    assert [r.status for r in first.results] == ["failed"]
+    store = Store(Project(root).config.store_url)
+    [run] = store.runs("alpha")
+    store.dispose()
+    assert run["status"] == "failed" and "written but not copied to file://" in run["error"]
+    again = run_batch(BatchOptions(all=True, out_url=f"file://{tmp_path / 'bucket'}", jobs=1), Project(root))
+    assert [r.status for r in again.results] == ["ok"] and not again.skipped
+    assert (tmp_path / "bucket" / "alpha" / "2026-10-15" / "operator.html").is_file()

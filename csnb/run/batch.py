@@ -107,7 +107,9 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
     worker); a report that overruns ``timeout`` seconds is stopped."""
     check_timeout(timeout)
     job = make_job(Project(), client, **options)  # type: ignore[arg-type]
-    publish = publisher(job.out_url, job.out_dir)  # an unusable --out URL stops here, with exit 2
+    job = replace(job, run_key=new_run_key(job))  # known here: a failed copy marks this run failed
+    # an unusable --out URL stops here, with exit 2
+    publish = publisher(job.out_url, job.out_dir, job.store_url, lambda _: job.run_key)
     if job.store_url:  # a store that cannot be opened stops here, with exit 2, before the report runs
         Store(job.store_url).dispose()
     if is_warm(job.engine):  # a crash in the report's cells is a failed client, not a dead command
@@ -115,7 +117,7 @@ def run_single(client: str, timeout: float | None = None, **options: object) -> 
     elif timeout is None:
         result = run_job(job)
     else:
-        result = run_isolated(replace(job, run_key=new_run_key(job)), timeout)
+        result = run_isolated(job, timeout)
     return publish.result(result) if publish else result
 
 
@@ -280,12 +282,19 @@ def run_batch(
     at = resolve_at(project, opts.at)
     summary = BatchSummary(batch=uuid.uuid4().hex[:12], at=at if opts.due else None, dry_run=opts.dry_run)
     store_url = opts.store_url or project.config.store_url
-    publish = publisher(opts.out_url, opts.out_dir or project.config.reports)  # --out URL: copies too
+    keys: dict[tuple[str, str, str, str], str] = {}  # a report -> its run key, for a copy that fails
+    publish = publisher(  # --out URL: copies too
+        opts.out_url,
+        opts.out_dir or project.config.reports,
+        store_url,
+        lambda r: keys.get((r.client, r.audience, r.as_of, r.ritual)),
+    )
     if opts.dry_run:
         _pick(project, opts, plans, summary, store_url, at)
         return summary
     with batch_lock(project.root / ".csnb", opts.wait, on_wait):
         jobs = _pick(project, opts, plans, summary, store_url, at)
+        keys.update({(j.client, j.audience, j.as_of.isoformat(), j.ritual): j.run_key for j in jobs})
         executor = _executor(project, opts, summary.batch, len(jobs))
         if on_start:
             on_start(jobs)

@@ -42,11 +42,17 @@ def _shown(url: str) -> str:
 class Publisher:
     """Copies the files of finished reports from one reports folder to one fsspec URL."""
 
-    def __init__(self, url: str, reports: str | os.PathLike[str]):
+    def __init__(
+        self,
+        url: str,
+        reports: str | os.PathLike[str],
+        on_failed: Callable[[Result], None] | None = None,
+    ):
         self.url = url
         self.reports = Path(reports)
         self.fs, self.root = _filesystem(url)
         self._copied: dict[int, Result] = {}  # id of an executor's result -> the result after copying
+        self.on_failed = on_failed  # told of each report a failed copy made failed (the store records it)
 
     def wrap(self, done: Callable[[Result], None]) -> Callable[[Result], None]:
         """``done`` that first copies each finished report, so copies overlap the batch's other reports."""
@@ -92,7 +98,10 @@ class Publisher:
             first = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
             where = _shown(self.url)
             error = f"client {result.client}: the report was written but not copied to {where}: {first}"
-            return replace(result, status="failed", error=error)
+            failed = replace(result, status="failed", error=error)
+            if self.on_failed:
+                self.on_failed(failed)
+            return failed
         return result
 
     def index(self, page: str | os.PathLike[str] | None) -> str | None:
@@ -108,6 +117,31 @@ class Publisher:
         return None
 
 
-def publisher(url: str | None, reports: str | os.PathLike[str]) -> Publisher | None:
-    """A publisher for ``--out URL`` (None without one); an unusable URL is a ``ConfigError`` (exit 2)."""
-    return Publisher(url, reports) if url else None
+def publisher(
+    url: str | None,
+    reports: str | os.PathLike[str],
+    store_url: str | None = None,
+    run_keys: Callable[[Result], str | None] | None = None,
+) -> Publisher | None:
+    """A publisher for ``--out URL`` (None without one); an unusable URL is a ``ConfigError`` (exit 2).
+
+    With ``store_url`` and ``run_keys`` (a finished report's run key), a report whose copy fails is
+    marked failed in the store too, so the next run makes and copies it again without ``--force``.
+    """
+    if not url:
+        return None
+    if not (store_url and run_keys):
+        return Publisher(url, reports)
+
+    def unrecord(result: Result) -> None:
+        from csnb.store.runs import Store
+
+        key = run_keys(result)
+        if key:
+            store = Store(store_url)
+            try:
+                store.fail_run(key, result.error or "")
+            finally:
+                store.dispose()
+
+    return Publisher(url, reports, on_failed=unrecord)

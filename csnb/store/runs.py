@@ -236,6 +236,16 @@ class Store:
         except IntegrityError:  # the worker inserted it at the same moment; its row stands
             return False
 
+    def fail_run(self, run_key: str, error: str) -> bool:
+        """Mark a run that finished ok as failed after all (its report could not be delivered where asked)."""
+        with self.writer.begin() as conn:
+            changed = conn.execute(
+                update(runs)
+                .where(runs.c.run_key == run_key, runs.c.status == "ok")
+                .values(status="failed", error=error)
+            )
+        return bool(changed.rowcount)
+
     def record_run(self, run_key: str, **values: Any) -> bool:
         """Insert a finished run made elsewhere (a worker's scratch store); False if ``run_key`` is known."""
         values = {k: v for k, v in values.items() if k in runs.c and k not in ("id", "run_key")}
