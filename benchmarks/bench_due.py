@@ -8,7 +8,7 @@ with their start (dateutil alone walks those to the year 9999). Then it prints:
 - the time ``csnb.plan.cadence.due_reports`` takes over the 1,000 loaded plans (goal: under a second),
   and the longest a report waits for one ritual's next three dates (its cadence table);
 - the wall time of ``csnb run --due --dry-run`` on the project, first validating every plan, then with
-  the validated plans cached (``csnb.run.plancache``), and how long validating them takes here.
+  the validated plans cached (``csnb.project.plancache``), and how long validating them takes here.
 
     python benchmarks/bench_due.py [--plans 1000] [--seed 7]
 """

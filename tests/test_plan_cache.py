@@ -8,7 +8,7 @@ import pytest
 from batchkit import PLAN
 
 from csnb.errors import PlanError
-from csnb.run.plancache import PlanCache
+from csnb.project.plancache import PlanCache
 
 WAREHOUSE = PLAN.replace(
     "exports: {{kind: csv, path: ../data/metrics.csv}}", 'exports: {{kind: sql, url: "${{WH_URL}}"}}'

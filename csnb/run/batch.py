@@ -24,6 +24,7 @@ from csnb.fs import cannot_write
 from csnb.plan.cadence import due_reports
 from csnb.plan.load import load_plan
 from csnb.project.folder import Project
+from csnb.project.plancache import PlanCache
 from csnb.project.scaffold import bundled_notebooks
 from csnb.registry import executors as registry
 from csnb.render.portfolio import write_index
@@ -33,7 +34,6 @@ from csnb.run.forkserver import HereExecutor, run_forked, runs_here
 from csnb.run.job import REPORT_NOTEBOOK, Job, Result, new_run_key, run_job
 from csnb.run.lock import batch_lock
 from csnb.run.options import BatchOptions, check_audience, check_engine, check_options, check_timeout
-from csnb.run.plancache import PlanCache
 from csnb.run.process import pid_alive
 from csnb.run.publish import publisher
 from csnb.run.worker import run_isolated, sweep
