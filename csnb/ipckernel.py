@@ -22,10 +22,8 @@ from csnb.fs import socket_folder
 class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """The stock async kernel manager, on ``ipc`` sockets in a private folder removed with the kernel."""
 
-    folder_prefix = "csnb-kernel-"  # how the socket folder is named (a subclass may say whose it is)
-
     def __init__(self, **kwargs: Any):
-        folder = str(socket_folder(self.folder_prefix))
+        folder = str(socket_folder("csnb-kernel-"))
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", os.path.join(folder, "k"))
         super().__init__(**kwargs)

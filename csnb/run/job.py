@@ -307,9 +307,8 @@ def _record_finish(store: Store, run_id: int, result: Result) -> Result:
         )
     except Exception as exc:  # noqa: BLE001 - a database error of any driver: this client, not the batch
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        error = f"client {result.client}: the run could not be recorded in the store: {first}"
-        if result.error:
-            error = f"{result.error}; {error.split(': ', 1)[1]}"
+        reason = f"the run could not be recorded in the store: {first}"
+        error = f"{result.error}; {reason}" if result.error else f"client {result.client}: {reason}"
         return replace(result, status="failed", error=error)
     finally:
         store.dispose()
