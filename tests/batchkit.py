@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-from builders import write_project
+from builders import project_store, write_project
 from commands import CSNB, wait_for
 
 PLAN = """\
@@ -88,7 +88,8 @@ def summary(done: subprocess.CompletedProcess[str]) -> dict:
 
 def running_batch(root: Path, *args: str) -> subprocess.Popen:
     """``csnb ARGS`` started in the background in ``root``, its ``slow*`` clients sleeping for ten minutes;
-    returned once the batch has written its first report."""
+    returned once the batch has written its first report and recorded it in the store (a report whose
+    file is written but whose run is not yet recorded counts as not done: a killed batch makes it again)."""
     batch = subprocess.Popen(
         [*CSNB, *args],
         cwd=root,
@@ -97,5 +98,15 @@ def running_batch(root: Path, *args: str) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "CSNB_TEST_SLOW": "600"},
     )
-    wait_for(lambda: list((root / "reports").glob("*/*/operator.html")), 120, "the batch's first report")
+    wait_for(lambda: _first_report_recorded(root), 120, "the batch's first recorded report")
     return batch
+
+
+def _first_report_recorded(root: Path) -> bool:
+    if not list((root / "reports").glob("*/*/operator.html")):
+        return False
+    store = project_store(root)
+    try:
+        return any(run["status"] == "ok" for run in store.runs())
+    finally:
+        store.dispose()
