@@ -346,6 +346,9 @@ def _open_run(job: Job) -> tuple[Any, int]:
         return None, 0
     store = Store(job.store_url)
     run_id = store.start_run(job.run_key or new_run_key(job), **run_values(job), pid=os.getpid())
+    # no SQLite connection stays open while the report runs: a kernel forked from this process would
+    # inherit SQLite's in-memory lock and file records of it, and its own connection would trust them
+    store.dispose()
     return store, run_id
 
 
